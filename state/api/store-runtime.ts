@@ -1,0 +1,96 @@
+/**
+ * The contract between a store instance and the task that owns it (internal: not exported from the package root).
+ *
+ * Exactly-once rests on one rule: local state never holds writes of a transaction that might abort. Every write goes
+ * to memory first (the record cache and the store's transaction buffer) and reaches RocksDB only in `commit()`, which
+ * the task calls after the Kafka transaction carrying the same writes' changelog records has committed. A crash
+ * between the two leaves RocksDB behind its changelog, never ahead: restoration replays the tail.
+ *
+ * One commit cycle, driven by the task:
+ *   1. `flush()`    - the record cache emits its dirty entries downstream (flush listeners) and writes them to the
+ *                     changelog and the transaction buffer. May forward records, so it may return a promise.
+ *   2. (the runtime commits the Kafka transaction: outputs, changelog records, consumed offsets)
+ *   3. `commit()`   - the transaction buffer is applied to local state; the task's state manager then writes the
+ *                     checkpoint file (changelog offset per store) for all its stores.
+ *   or `rollback()` - the transaction aborted: cache and buffer are dropped, reads see the last committed state.
+ */
+import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { Headers } from '../../operators/api/record.js';
+
+/** A record of a changelog topic: serialized key and value (null = tombstone) and where it was read from. */
+export interface ChangelogRecord {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly offset: number;
+  readonly headers?: Headers;
+}
+
+/**
+ * Sends a store's updates to its changelog topic partition. Provided by the runtime (inside the current Kafka
+ * transaction) or by the test driver (in memory). Fire-and-forget: failures surface when the transaction commits.
+ */
+export interface ChangelogWriter {
+  send(record: {
+    topic: string;
+    partition: number;
+    key: Buffer;
+    value: Buffer | null;
+    timestamp: number;
+    headers?: Headers;
+  }): void;
+}
+
+/** Process-wide budget shared by all record caches (bytes) and by RocksDB memtables/block cache. */
+export interface MemoryBudget {
+  /** Bytes all record caches of the process may hold together; 0 disables caching of emits. */
+  readonly cacheMaxBytes: number;
+  /** Bytes RocksDB may use for write buffers and block cache, shared by all open persistent stores. */
+  readonly rocksDbMaxBytes: number;
+}
+
+export interface StoreContext {
+  readonly applicationId: string;
+  /** `<subtopology>_<partition>`, e.g. `1_3`. */
+  readonly taskId: string;
+  readonly partition: number;
+  /** Task directory for persistent stores (`<stateDir>/<applicationId>/<taskId>`); undefined for the driver's in-memory runs. */
+  readonly taskDir: string | undefined;
+  /** Full changelog topic name, or undefined when logging is disabled. */
+  readonly changelogTopic: string | undefined;
+  readonly changelog: ChangelogWriter;
+  readonly memory: MemoryBudget;
+}
+
+/**
+ * Called for each dirty entry the record cache emits (on flush or eviction): the new value, the value the store held
+ * before this cache cycle (KTable `Change` semantics), and the timestamp of the last update.
+ */
+export type FlushListener<K, V> = (
+  key: K,
+  newValue: V | null,
+  oldValue: V | null,
+  timestamp: number,
+) => MaybePromise<void>;
+
+export interface StoreRuntime {
+  /**
+   * Opens local state. `fresh` discards whatever a persistent store has on disk: the task's state manager asks for it
+   * when no trustworthy checkpoint vouches for that data (missing or corrupt checkpoint), and then restores from the
+   * beginning of the changelog.
+   */
+  init(options: { fresh: boolean }): Promise<void>;
+  /** Applies committed changelog records directly to local state (no cache, no changelog, no emits). */
+  restore(records: readonly ChangelogRecord[]): Promise<void>;
+  /** Loads these keys into memory so the next records' reads are synchronous. Optional optimisation. */
+  prefetch?(keys: readonly unknown[]): Promise<void> | undefined;
+  /**
+   * DSL operators register a listener to forward updates when caching is enabled; returns false when caching is
+   * disabled (the operator then forwards each update itself).
+   */
+  setFlushListener?(listener: FlushListener<unknown, unknown>): boolean;
+  flush(): MaybePromise<void>;
+  commit(): Promise<void>;
+  rollback(): void;
+  close(): Promise<void>;
+}
