@@ -15,8 +15,9 @@ export interface SerdeTarget {
 export interface Serde<T> {
   /** Shown by `topology.describe()` and in error messages. */
   readonly name: string;
-  serialize(topic: string, data: T, headers?: Headers): Buffer;
-  deserialize(topic: string, data: Buffer, headers?: Headers): T;
+  // Function-typed properties (not methods) so that TypeScript checks them strictly: Serde<T> is invariant in T.
+  readonly serialize: (topic: string, data: T, headers?: Headers) => Buffer;
+  readonly deserialize: (topic: string, data: Buffer, headers?: Headers) => T;
   /**
    * True when the bytewise order of serialized values equals the natural order of T, so that range queries over a
    * store keyed by this serde return keys in that order. Only such serdes are accepted where ranges must be ordered.
@@ -54,3 +55,7 @@ export class SerializationError extends Error {
     this.name = 'SerializationError';
   }
 }
+
+/** A serde of any type, for containers that hold serdes of several types (store builders, graph nodes). */
+// biome-ignore lint/suspicious/noExplicitAny: type-erased on purpose; typed APIs never expose it.
+export type AnySerde = Serde<any>;

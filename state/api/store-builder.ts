@@ -1,4 +1,4 @@
-import type { Serde } from '../../schemas/serde.js';
+import type { AnySerde } from '../../schemas/serde.js';
 import type { StateStore } from './state-store.js';
 import type { StoreContext, StoreRuntime } from './store-runtime.js';
 
@@ -16,8 +16,8 @@ export interface StoreBuilder<S extends StateStore> {
   readonly name: string;
   readonly kind: StoreKind;
   readonly persistent: boolean;
-  readonly keySerde: Serde<unknown>;
-  readonly valueSerde: Serde<unknown>;
+  readonly keySerde: AnySerde;
+  readonly valueSerde: AnySerde;
   /** Window and session stores: how long windows are kept after their end (ms). */
   readonly retentionMs?: number;
   readonly windowSizeMs?: number;
