@@ -17,6 +17,10 @@
 #   bootstrap single|cluster       print the bootstrap.servers string
 #   tool <main-class> [args...]    run any Kafka CLI class (256 MB heap, WARN logging to stderr)
 #   topics|groups|quorum|txns [args...]   shortcuts for common CLI classes
+#
+# Ports: single 9092 (controller 9093); cluster 19092/29092/39092 (controllers 19093/29093/39093).
+# KAFKA_LOCAL_PORT_OFFSET=N adds N to every port, to run a second checkout's brokers beside the first.
+# `up single` reuses a Kafka broker that already answers on the single port (e.g. one another checkout started).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"          # docker/kafka-local
@@ -32,6 +36,8 @@ BROKER_HEAP_OPTS="${BROKER_HEAP_OPTS:--Xms512m -Xmx512m}"
 TOOL_HEAP_OPTS="${TOOL_HEAP_OPTS:--Xmx256m}"
 KAFKA_OPTS="${KAFKA_OPTS:-}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-60}"
+PORT_OFFSET="${KAFKA_LOCAL_PORT_OFFSET:-0}"
+[[ "$PORT_OFFSET" =~ ^[0-9]+$ ]] || { echo "kafkactl: KAFKA_LOCAL_PORT_OFFSET must be a number" >&2; exit 1; }
 
 die() { echo "kafkactl: $*" >&2; exit 1; }
 
@@ -44,15 +50,19 @@ nodes_of() {
   esac
 }
 cluster_of() { case "$1" in single) echo single ;; *) echo cluster ;; esac; }
-client_port() { case "$1" in single) echo 9092 ;; node1) echo 19092 ;; node2) echo 29092 ;; node3) echo 39092 ;; esac; }
-ctrl_port()   { case "$1" in single) echo 9093 ;; node1) echo 19093 ;; node2) echo 29093 ;; node3) echo 39093 ;; esac; }
+base_port() { case "$1" in single) echo 9092 ;; node1) echo 19092 ;; node2) echo 29092 ;; node3) echo 39092 ;; esac; }
+client_port() { echo $(( $(base_port "$1") + PORT_OFFSET )); }
+ctrl_port()   { echo $(( $(base_port "$1") + 1 + PORT_OFFSET )); }
 bootstrap() {
   case "$1" in
-    single) echo "$HOST:9092" ;;
-    cluster|node1|node2|node3) echo "$HOST:19092,$HOST:29092,$HOST:39092" ;;
+    single) echo "$HOST:$(client_port single)" ;;
+    cluster|node1|node2|node3)
+      echo "$HOST:$(client_port node1),$HOST:$(client_port node2),$HOST:$(client_port node3)" ;;
     *) die "unknown target '$1'" ;;
   esac
 }
+port_busy() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+answers_kafka() { tool org.apache.kafka.tools.TopicCommand --bootstrap-server "$1" --list >/dev/null 2>&1; }
 
 have_lib() { [ -d "$LIB" ] && ls "$LIB"/kafka_2.13-*.jar >/dev/null 2>&1; }
 need_lib() { have_lib || die "no $LIB/kafka_2.13-*.jar; run: $0 fetch"; }
@@ -87,7 +97,7 @@ write_props() {   # write_props <node> <node.id> <mode: single|cluster>
       echo "controller.quorum.bootstrap.servers=$HOST:$ctp"
     else
       # static KRaft quorum (kraft.version=0): formatted WITHOUT --standalone/--initial-controllers
-      echo "controller.quorum.voters=1@$HOST:19093,2@$HOST:29093,3@$HOST:39093"
+      echo "controller.quorum.voters=1@$HOST:$(ctrl_port node1),2@$HOST:$(ctrl_port node2),3@$HOST:$(ctrl_port node3)"
     fi
     echo "listeners=PLAINTEXT://$HOST:$cp,CONTROLLER://$HOST:$ctp"
     echo "advertised.listeners=PLAINTEXT://$HOST:$cp,CONTROLLER://$HOST:$ctp"
@@ -132,6 +142,8 @@ is_running() {   # only true for a live JVM that runs kafka.Kafka with this node
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $CONF/$1.properties"
 }
 is_formatted() { [ -f "$DATA/$1/meta.properties" ] && [ -f "$CONF/$1.properties" ]; }
+# False when the node was formatted for other ports (KAFKA_LOCAL_PORT_OFFSET changed): `up` formats it anew.
+has_current_ports() { grep -qx "listeners=PLAINTEXT://$HOST:$(client_port "$1"),CONTROLLER://$HOST:$(ctrl_port "$1")" "$CONF/$1.properties"; }
 
 format() {
   local target="$1" n cid mode
@@ -155,12 +167,17 @@ format() {
 }
 
 start() {
-  local n pid
+  local n pid port
   need_lib
   mkdir -p "$RUN"
   for n in $(nodes_of "$1"); do
     if is_running "$n"; then echo "$n already running (pid $(pid_of "$n"))"; continue; fi
     is_formatted "$n" || die "$DATA/$n is not formatted; run: $0 format $(cluster_of "$n")"
+    # A port held by another process would make the JVM die after a slow start: say so at once.
+    for port in "$(client_port "$n")" "$(ctrl_port "$n")"; do
+      port_busy "$port" && die "$n cannot start: $HOST:$port is already in use by another process" \
+        "(to use a broker that is already running set KAFKA_BOOTSTRAP_SERVERS; to run beside it set KAFKA_LOCAL_PORT_OFFSET)"
+    done
     mkdir -p "$LOGS/$n"
     rm -f "$LOGS/$n"/server.log* "$LOGS/$n/stdout.log"   # so 'wait' cannot match an old run
     # shellcheck disable=SC2086
@@ -233,8 +250,18 @@ kill_nodes() {
 
 up() {
   local target="$1" n need_format=0
+  if [ "$target" = single ] && ! is_running single && port_busy "$(client_port single)"; then
+    have_lib || fetch
+    answers_kafka "$(bootstrap single)" \
+      || die "$(bootstrap single) is in use by something that does not answer as a Kafka broker"
+    echo "single: reusing the Kafka broker already listening on $(bootstrap single) (not started by this checkout)"
+    echo "single ready: bootstrap.servers=$(bootstrap single)"
+    return 0
+  fi
   have_lib || fetch
-  for n in $(nodes_of "$target"); do is_running "$n" || is_formatted "$n" || need_format=1; done
+  for n in $(nodes_of "$target"); do
+    is_running "$n" || { is_formatted "$n" && has_current_ports "$n"; } || need_format=1
+  done
   if [ "$need_format" = 1 ]; then format "$target"; fi
   start "$target"
   wait_ready "$target" "${2:-180}"
@@ -263,5 +290,5 @@ case "$cmd" in
   groups) tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
   quorum) tool org.apache.kafka.tools.MetadataQuorumCommand "$@" ;;
   txns) tool org.apache.kafka.tools.TransactionsCommand "$@" ;;
-  *) sed -n '2,21p' "$0"; exit 2 ;;
+  *) sed -n '2,25p' "$0"; exit 2 ;;
 esac
