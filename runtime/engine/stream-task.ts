@@ -1,0 +1,478 @@
+// One sub-topology running for one partition (Kafka Streams' StreamTask). The test driver and the Kafka runtime both
+// run tasks; they differ only in where input comes from, where output goes and when commits happen.
+import type { Logger } from '../../common/logger.js';
+import { isPromise, type MaybePromise } from '../../common/maybe-promise.js';
+import type {
+  Cancellable,
+  Processor,
+  ProcessorContext,
+  PunctuationType,
+  Punctuator,
+  TaskId,
+} from '../../operators/api/processor.js';
+import type { RecordMetadata, StreamRecord } from '../../operators/api/record.js';
+import { type SourceNodeDef, supplierFn } from '../../operators/graph/nodes.js';
+import { internalTopicName, type Subtopology } from '../../operators/graph/topology.js';
+import { SerdeNotReadyError } from '../../schemas/serde.js';
+import type { StateStore } from '../../state/api/state-store.js';
+import {
+  type ErrorHandlerSettings,
+  type FailedRecord,
+  handleFailure,
+  StreamsError,
+} from './error-handlers.js';
+import { METRICS, type StreamsMetrics } from './metrics.js';
+import { PartitionGroup } from './partition-group.js';
+import { ProcessorFailure, ProcessorNode, type TaskServices } from './processor-node.js';
+import { PunctuationQueue } from './punctuation-queue.js';
+import type { RawRecord } from './raw-record.js';
+import type { RecordCollector } from './record-collector.js';
+import { sinkProcessor } from './sink-processor.js';
+import type { TaskState } from './task-state.js';
+
+export function taskId(subtopology: number, partition: number): TaskId {
+  const text = `${subtopology}_${partition}`;
+  return { subtopology, partition, toString: () => text };
+}
+
+export interface Clock {
+  nowMs(): number;
+}
+
+export interface StreamTaskConfig {
+  readonly id: TaskId;
+  readonly applicationId: string;
+  readonly subtopology: Subtopology;
+  /** The task's stores, opened and restored by the executor. */
+  readonly state: TaskState;
+  /** Global stores, readable by every processor. */
+  readonly globalStores?: ReadonlyMap<string, StateStore>;
+  readonly collector: RecordCollector;
+  readonly clock: Clock;
+  readonly errors: ErrorHandlerSettings;
+  readonly metrics: StreamsMetrics;
+  readonly logger: Logger;
+}
+
+interface SourceBinding {
+  readonly def: SourceNodeDef;
+  readonly node: ProcessorNode;
+}
+
+/** Consumed position per input partition: the offset of the next record to read. */
+export type ConsumedOffsets = ReadonlyMap<string, { topic: string; partition: number; offset: number }>;
+
+export class StreamTask implements TaskServices {
+  readonly id: TaskId;
+  readonly applicationId: string;
+  readonly metrics: StreamsMetrics;
+  private readonly input = new PartitionGroup();
+  private readonly streamTimeSchedules = new PunctuationQueue();
+  private readonly wallClockSchedules = new PunctuationQueue();
+  private sources = new Map<string, SourceBinding>();
+  private nodes: ProcessorNode[] = [];
+  private streamTime = -1;
+  private committedStreamTime = -1;
+  private readonly partitionTimes = new Map<string, number>();
+  private consumed = new Map<string, { topic: string; partition: number; offset: number }>();
+  private committed = new Map<string, { topic: string; partition: number; offset: number }>();
+  private current: RawRecord | undefined;
+  private inflight: Promise<void>[] = [];
+  private commitRequested = false;
+  private readonly log: Logger;
+
+  constructor(private readonly config: StreamTaskConfig) {
+    this.id = config.id;
+    this.applicationId = config.applicationId;
+    this.metrics = config.metrics;
+    this.log = config.logger.child({ task: config.id.toString() });
+  }
+
+  /** Instantiates the processors and runs their init(); stores must already be open and restored. */
+  async initialize(): Promise<void> {
+    this.instantiate();
+    for (const node of this.nodes) await node.init();
+  }
+
+  // ---- input ----
+
+  addRecords(records: readonly RawRecord[]): void {
+    if (records.length === 0) return;
+    const { topic, partition } = records[0];
+    if (!this.sources.has(topic)) throw new Error(`task ${this.id}: no source reads topic '${topic}'`);
+    this.input.add(topic, partition, records);
+  }
+
+  get bufferedRecords(): number {
+    return this.input.size;
+  }
+
+  bufferedRecordsOf(topic: string, partition: number): number {
+    return this.input.sizeOf(topic, partition);
+  }
+
+  /** Physical topics this task reads. */
+  inputTopics(): string[] {
+    return [...this.sources.keys()];
+  }
+
+  /**
+   * Processes up to `maxRecords` buffered records in event-time order across partitions, each depth-first through the
+   * sub-topology, followed by due stream-time punctuations. Resolves to the number of records processed.
+   */
+  process(maxRecords = Number.POSITIVE_INFINITY): MaybePromise<number> {
+    return this.processFrom(0, maxRecords);
+  }
+
+  private processFrom(done: number, max: number): MaybePromise<number> {
+    let count = done;
+    while (count < max) {
+      const raw = this.input.next();
+      if (!raw) break;
+      count++;
+      const r = this.processRecord(raw, false);
+      if (r !== undefined && isPromise(r)) return r.then(() => this.processFrom(count, max));
+    }
+    return count;
+  }
+
+  private processRecord(raw: RawRecord, retried: boolean): MaybePromise<void> {
+    const binding = this.sources.get(raw.topic) as SourceBinding;
+    const { def } = binding;
+    this.current = raw;
+    let key: unknown = null;
+    let value: unknown = null;
+    try {
+      if (raw.key !== null) key = def.keySerde.deserialize(raw.topic, raw.key, raw.headers);
+      if (raw.value !== null) value = def.valueSerde.deserialize(raw.topic, raw.value, raw.headers);
+    } catch (error) {
+      if (error instanceof SerdeNotReadyError && !retried) {
+        return error.prepare().then(() => this.processRecord(raw, true));
+      }
+      this.fail({
+        kind: 'deserialization',
+        error,
+        taskId: this.id.toString(),
+        processor: def.name,
+        source: raw,
+      });
+      return this.finishRecord(raw);
+    }
+    const timestamp = this.extractTimestamp(def, raw, key, value);
+    if (timestamp === undefined) return this.finishRecord(raw);
+    if (timestamp > this.streamTime) this.streamTime = timestamp;
+    const record: StreamRecord<unknown, unknown> = { key, value, timestamp, headers: raw.headers };
+    let r: MaybePromise<void>;
+    try {
+      r = binding.node.process(record);
+    } catch (error) {
+      this.processingFailed(error, raw);
+      return this.finishRecord(raw);
+    }
+    if (r !== undefined && isPromise(r)) {
+      return r.then(
+        () => this.finishRecord(raw),
+        (error) => {
+          this.processingFailed(error, raw);
+          return this.finishRecord(raw);
+        },
+      );
+    }
+    return this.finishRecord(raw);
+  }
+
+  /** After a record: wait for forwards nobody awaited, advance the position, run due stream-time punctuations. */
+  private finishRecord(raw: RawRecord): MaybePromise<void> {
+    if (this.inflight.length > 0) {
+      const pending = this.inflight;
+      this.inflight = [];
+      return Promise.all(pending).then(
+        () => this.finishRecord(raw),
+        (error) => {
+          this.processingFailed(error, raw);
+          return this.finishRecord(raw);
+        },
+      );
+    }
+    const key = PartitionGroup.key(raw.topic, raw.partition);
+    this.consumed.set(key, { topic: raw.topic, partition: raw.partition, offset: raw.offset + 1 });
+    this.current = undefined;
+    this.metrics.increment(METRICS.processedRecords, { task: this.id.toString() });
+    const p = this.streamTimeSchedules.mayPunctuate(this.streamTime);
+    return isPromise(p) ? p.then(() => undefined) : undefined;
+  }
+
+  private extractTimestamp(
+    def: SourceNodeDef,
+    raw: RawRecord,
+    key: unknown,
+    value: unknown,
+  ): number | undefined {
+    const partitionKey = PartitionGroup.key(raw.topic, raw.partition);
+    const partitionTime = this.partitionTimes.get(partitionKey) ?? -1;
+    const ts = def.timestampExtractor
+      ? def.timestampExtractor(
+          {
+            topic: raw.topic,
+            partition: raw.partition,
+            offset: raw.offset,
+            key,
+            value,
+            timestamp: raw.timestamp,
+          },
+          partitionTime,
+        )
+      : raw.timestamp;
+    if (!Number.isFinite(ts) || ts < 0) {
+      this.metrics.increment(METRICS.skippedRecords, {
+        task: this.id.toString(),
+        reason: 'invalid-timestamp',
+      });
+      this.log.warn(
+        { topic: raw.topic, partition: raw.partition, offset: raw.offset, timestamp: ts },
+        'skipping record with an invalid (negative or non-finite) timestamp',
+      );
+      return undefined;
+    }
+    if (ts > partitionTime) this.partitionTimes.set(partitionKey, ts);
+    return ts;
+  }
+
+  private processingFailed(error: unknown, raw: RawRecord): void {
+    if (error instanceof StreamsError) throw error;
+    const processor = error instanceof ProcessorFailure ? error.processor : undefined;
+    const cause = error instanceof ProcessorFailure ? error.error : error;
+    if (cause instanceof StreamsError) throw cause;
+    this.fail({ kind: 'processing', error: cause, taskId: this.id.toString(), processor, source: raw });
+  }
+
+  private fail(failure: FailedRecord): void {
+    const setting =
+      failure.kind === 'deserialization'
+        ? this.config.errors.deserializationExceptionHandler
+        : failure.kind === 'processing'
+          ? this.config.errors.processingExceptionHandler
+          : this.config.errors.productionExceptionHandler;
+    handleFailure(setting, failure, {
+      collector: this.config.collector,
+      onSkip: (f, message) => {
+        this.metrics.increment(METRICS.skippedRecords, { task: this.id.toString(), reason: f.kind });
+        this.log.warn({ err: f.error }, `skipped record: ${message}`);
+      },
+    });
+  }
+
+  // ---- time ----
+
+  /** Fires due wall-clock punctuations; true if any fired. */
+  punctuateWallClock(): MaybePromise<boolean> {
+    return this.wallClockSchedules.mayPunctuate(this.config.clock.nowMs());
+  }
+
+  get streamTimeMsValue(): number {
+    return this.streamTime;
+  }
+
+  // ---- commit cycle ----
+
+  get needsCommit(): boolean {
+    return this.commitRequested;
+  }
+
+  /**
+   * Phase 1 of a commit: stores flush their caches (emitting downstream and writing changelog records). Resolves to the
+   * positions to commit for this task's input partitions.
+   */
+  prepareCommit(): MaybePromise<ConsumedOffsets> {
+    const r = this.config.state.flush();
+    const settle = (): MaybePromise<ConsumedOffsets> => {
+      if (this.inflight.length > 0) {
+        const pending = this.inflight;
+        this.inflight = [];
+        return Promise.all(pending).then(settle);
+      }
+      return new Map(this.consumed);
+    };
+    return isPromise(r) ? r.then(settle) : settle();
+  }
+
+  /** Phase 2, after the Kafka transaction (or offset commit) succeeded: stores apply their writes and checkpoint. */
+  async postCommit(changelogOffsets: ReadonlyMap<string, number>): Promise<void> {
+    await this.config.state.commit(changelogOffsets);
+    this.committed = new Map(this.consumed);
+    this.committedStreamTime = this.streamTime;
+    this.commitRequested = false;
+  }
+
+  /**
+   * The transaction aborted: drop uncommitted state and buffered input, recreate the processors, and return the
+   * positions to rewind the consumer to (the last committed ones).
+   */
+  async rollback(): Promise<ConsumedOffsets> {
+    this.config.state.rollback();
+    this.input.clear();
+    this.inflight = [];
+    await this.closeProcessors();
+    this.consumed = new Map(this.committed);
+    this.streamTime = this.committedStreamTime;
+    this.commitRequested = false;
+    await this.initialize();
+    return new Map(this.committed);
+  }
+
+  /** Sets the committed positions known at assignment (from the group's committed offsets). */
+  setCommittedOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>): void {
+    for (const o of offsets) {
+      const key = PartitionGroup.key(o.topic, o.partition);
+      this.committed.set(key, { ...o });
+      this.consumed.set(key, { ...o });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.closeProcessors();
+    await this.config.state.close();
+  }
+
+  // ---- TaskServices ----
+
+  get taskId(): TaskId {
+    return this.id;
+  }
+
+  recordMetadata(): RecordMetadata | undefined {
+    const c = this.current;
+    return c ? { topic: c.topic, partition: c.partition, offset: c.offset } : undefined;
+  }
+
+  streamTimeMs(): number {
+    return this.streamTime;
+  }
+
+  wallClockMs(): number {
+    return this.config.clock.nowMs();
+  }
+
+  store(name: string): StateStore | undefined {
+    return this.config.state.store(name) ?? this.config.globalStores?.get(name);
+  }
+
+  isGlobalStore(name: string): boolean {
+    return this.config.globalStores?.has(name) ?? false;
+  }
+
+  schedule(
+    node: ProcessorNode,
+    intervalMs: number,
+    type: PunctuationType,
+    punctuator: Punctuator,
+  ): Cancellable {
+    const run = (p: Punctuator, timestampMs: number): MaybePromise<void> => {
+      this.metrics.increment(METRICS.punctuations, {
+        task: this.id.toString(),
+        processor: node.nodeName,
+        type,
+      });
+      const previous = this.current;
+      this.current = undefined;
+      try {
+        const r = p(timestampMs);
+        const settle = () => {
+          this.current = previous;
+          if (this.inflight.length === 0) return undefined;
+          const pending = this.inflight;
+          this.inflight = [];
+          return Promise.all(pending).then(() => undefined);
+        };
+        return isPromise(r) ? r.then(settle) : settle();
+      } catch (e) {
+        this.current = previous;
+        throw new ProcessorFailure(node.nodeName, e);
+      }
+    };
+    return type === 'stream-time'
+      ? this.streamTimeSchedules.schedule(0, intervalMs, punctuator, run)
+      : this.wallClockSchedules.schedule(this.config.clock.nowMs() + intervalMs, intervalMs, punctuator, run);
+  }
+
+  requestCommit(): void {
+    this.commitRequested = true;
+  }
+
+  track(pending: Promise<void>): void {
+    this.inflight.push(pending);
+  }
+
+  // ---- wiring ----
+
+  private instantiate(): void {
+    const st = this.config.subtopology;
+    const nodes = new Map<string, ProcessorNode>();
+    this.sources = new Map();
+    for (const def of st.nodes) {
+      const processor = this.processorFor(def);
+      const node = new ProcessorNode(def.name, processor, this, def.type === 'processor' ? def.stores : []);
+      nodes.set(def.name, node);
+      if (def.type === 'source') {
+        for (const topic of def.topics) {
+          const physical = def.internal ? internalTopicName(this.applicationId, topic) : topic;
+          this.sources.set(physical, { def, node });
+        }
+      }
+    }
+    for (const def of st.nodes) {
+      const node = nodes.get(def.name) as ProcessorNode;
+      for (const child of st.children.get(def.name) ?? []) node.addChild(nodes.get(child) as ProcessorNode);
+    }
+    this.nodes = [...nodes.values()];
+  }
+
+  private processorFor(def: Subtopology['nodes'][number]): Processor<unknown, unknown, unknown, unknown> {
+    switch (def.type) {
+      case 'source':
+        return passThrough();
+      case 'sink':
+        return sinkProcessor(def, {
+          applicationId: this.applicationId,
+          collector: this.config.collector,
+          onSerializationError: (error, output, processor) =>
+            this.fail({
+              kind: 'production',
+              error,
+              taskId: this.id.toString(),
+              processor,
+              output,
+              ...(this.current ? { source: this.current } : {}),
+            }),
+        });
+      case 'processor':
+        return supplierFn(def.supplier)();
+    }
+  }
+
+  private async closeProcessors(): Promise<void> {
+    this.streamTimeSchedules.clear();
+    this.wallClockSchedules.clear();
+    for (const node of this.nodes) {
+      try {
+        await node.close();
+      } catch (e) {
+        this.log.warn({ err: e, processor: node.nodeName }, 'processor close failed');
+      }
+    }
+    this.nodes = [];
+  }
+}
+
+/** Source nodes only forward what the task deserialized. */
+function passThrough(): Processor<unknown, unknown, unknown, unknown> {
+  let context: ProcessorContext<unknown, unknown>;
+  return {
+    init(ctx) {
+      context = ctx;
+    },
+    process(record) {
+      return context.forward(record);
+    },
+  };
+}

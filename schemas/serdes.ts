@@ -1,0 +1,186 @@
+import type { Windowed } from '../operators/api/record.js';
+import { type Serde, SerializationError } from './serde.js';
+
+const TWO_POW_32 = 4294967296;
+
+function fail(serde: string, topic: string, what: string): never {
+  throw new SerializationError(`${serde} serde (topic '${topic}'): ${what}`, serde);
+}
+
+function expectLength(serde: string, topic: string, data: Buffer, length: number): void {
+  if (data.length !== length) fail(serde, topic, `expected ${length} bytes, got ${data.length}`);
+}
+
+const stringSerde: Serde<string> = {
+  name: 'string',
+  orderPreserving: true,
+  serialize: (_topic, data) => Buffer.from(data, 'utf8'),
+  deserialize: (_topic, data) => data.toString('utf8'),
+};
+
+// 8-byte big-endian IEEE 754, as Kafka's DoubleSerializer writes it.
+const doubleSerde: Serde<number> = {
+  name: 'double',
+  serialize: (topic, data) => {
+    if (typeof data !== 'number') fail('double', topic, `expected a number, got ${typeof data}`);
+    const out = Buffer.allocUnsafe(8);
+    out.writeDoubleBE(data, 0);
+    return out;
+  },
+  deserialize: (topic, data) => {
+    expectLength('double', topic, data, 8);
+    return data.readDoubleBE(0);
+  },
+};
+
+// 8-byte big-endian two's complement, as Kafka's LongSerializer writes it; JavaScript numbers hold safe integers only.
+const longSerde: Serde<number> = {
+  name: 'long',
+  serialize: (topic, data) => {
+    if (!Number.isSafeInteger(data)) fail('long', topic, `expected a safe integer, got ${String(data)}`);
+    const out = Buffer.allocUnsafe(8);
+    out.writeInt32BE(Math.floor(data / TWO_POW_32), 0);
+    out.writeUInt32BE(data >>> 0, 4);
+    return out;
+  },
+  deserialize: (topic, data) => {
+    expectLength('long', topic, data, 8);
+    const value = data.readInt32BE(0) * TWO_POW_32 + data.readUInt32BE(4);
+    if (!Number.isSafeInteger(value)) fail('long', topic, 'value exceeds Number.MAX_SAFE_INTEGER');
+    return value;
+  },
+};
+
+// 4-byte big-endian two's complement, as Kafka's IntegerSerializer writes it.
+const intSerde: Serde<number> = {
+  name: 'int',
+  serialize: (topic, data) => {
+    if (!Number.isInteger(data) || data < -2147483648 || data > 2147483647) {
+      fail('int', topic, `expected a 32-bit integer, got ${String(data)}`);
+    }
+    const out = Buffer.allocUnsafe(4);
+    out.writeInt32BE(data, 0);
+    return out;
+  },
+  deserialize: (topic, data) => {
+    expectLength('int', topic, data, 4);
+    return data.readInt32BE(0);
+  },
+};
+
+const bytesSerde: Serde<Buffer> = {
+  name: 'bytes',
+  orderPreserving: true,
+  serialize: (_topic, data) => data,
+  deserialize: (_topic, data) => data,
+};
+
+function jsonSerde<T>(): Serde<T> {
+  return {
+    name: 'json',
+    serialize: (topic, data) => {
+      const text = JSON.stringify(data);
+      if (text === undefined) fail('json', topic, `cannot serialize ${typeof data}`);
+      return Buffer.from(text, 'utf8');
+    },
+    deserialize: (topic, data) => {
+      try {
+        return JSON.parse(data.toString('utf8')) as T;
+      } catch (e) {
+        throw new SerializationError(`json serde (topic '${topic}'): ${(e as Error).message}`, 'json', {
+          cause: e,
+        });
+      }
+    },
+  };
+}
+
+function writeLong(out: Buffer, value: number, offset: number): void {
+  out.writeInt32BE(Math.floor(value / TWO_POW_32), offset);
+  out.writeUInt32BE(value >>> 0, offset + 4);
+}
+
+function readLong(data: Buffer, offset: number): number {
+  return data.readInt32BE(offset) * TWO_POW_32 + data.readUInt32BE(offset + 4);
+}
+
+/** Inner key bytes followed by fixed-size window fields; `encode`/`decode` say which fields and in what order. */
+function windowedSerde<K>(
+  name: string,
+  inner: Serde<K>,
+  suffixLength: number,
+  encode: (window: Windowed<K>['window'], out: Buffer, offset: number) => void,
+  decode: (data: Buffer, offset: number) => Windowed<K>['window'],
+): Serde<Windowed<K>> {
+  return {
+    name: `${name}(${inner.name})`,
+    serialize: (topic, data) => {
+      const key = inner.serialize(topic, data.key);
+      const out = Buffer.allocUnsafe(key.length + suffixLength);
+      key.copy(out, 0);
+      encode(data.window, out, key.length);
+      return out;
+    },
+    deserialize: (topic, data) => {
+      if (data.length < suffixLength)
+        fail(name, topic, `expected at least ${suffixLength} bytes, got ${data.length}`);
+      const keyLength = data.length - suffixLength;
+      return { key: inner.deserialize(topic, data.subarray(0, keyLength)), window: decode(data, keyLength) };
+    },
+  };
+}
+
+/** Built-in serdes (Kafka's `Serdes`), byte-compatible with the Java ones where Java has an equivalent. */
+export const Serdes = {
+  /** UTF-8. Order-preserving. */
+  string: (): Serde<string> => stringSerde,
+  /** 8-byte IEEE 754 big-endian (Java `Double`). */
+  double: (): Serde<number> => doubleSerde,
+  /** 8-byte big-endian integer (Java `Long`), safe integers only. Order-preserving for non-negative values only. */
+  long: (): Serde<number> => longSerde,
+  /** 4-byte big-endian integer (Java `Integer`). Order-preserving for non-negative values only. */
+  int: (): Serde<number> => intSerde,
+  /** Raw bytes, unchanged. Order-preserving. */
+  bytes: (): Serde<Buffer> => bytesSerde,
+  /** UTF-8 JSON; the type parameter is trusted, not validated. */
+  json: <T>(): Serde<T> => jsonSerde<T>(),
+  /**
+   * Windowed keys as `<inner key><start: 8 bytes><end: 8 bytes>`: self-describing, for any window type.
+   * Use `timeWindowed`/`sessionWindowed` to exchange data with Kafka Streams applications.
+   */
+  windowed: <K>(inner: Serde<K>): Serde<Windowed<K>> =>
+    windowedSerde(
+      'windowed',
+      inner,
+      16,
+      (w, out, at) => {
+        writeLong(out, w.start, at);
+        writeLong(out, w.end, at + 8);
+      },
+      (data, at) => ({ start: readLong(data, at), end: readLong(data, at + 8) }),
+    ),
+  /** Kafka Streams' `TimeWindowedSerde`: `<inner key><start: 8 bytes>`; the end is start + windowSizeMs. */
+  timeWindowed: <K>(inner: Serde<K>, windowSizeMs: number): Serde<Windowed<K>> =>
+    windowedSerde(
+      'timeWindowed',
+      inner,
+      8,
+      (w, out, at) => writeLong(out, w.start, at),
+      (data, at) => {
+        const start = readLong(data, at);
+        return { start, end: start + windowSizeMs };
+      },
+    ),
+  /** Kafka Streams' `SessionWindowedSerde`: `<inner key><end: 8 bytes><start: 8 bytes>`. */
+  sessionWindowed: <K>(inner: Serde<K>): Serde<Windowed<K>> =>
+    windowedSerde(
+      'sessionWindowed',
+      inner,
+      16,
+      (w, out, at) => {
+        writeLong(out, w.end, at);
+        writeLong(out, w.start, at + 8);
+      },
+      (data, at) => ({ end: readLong(data, at), start: readLong(data, at + 8) }),
+    ),
+} as const;
