@@ -81,3 +81,11 @@ export async function restart(node: ClusterNode): Promise<void> {
   await kafkactl(['start', node]);
   await kafkactl(['wait', node, '120']);
 }
+
+/**
+ * Runs one of Kafka's own CLI tools through the launcher's jars (`topics`, `groups`, `quorum`, `txns`), e.g.
+ * `cli('topics', ['--bootstrap-server', b, '--describe', '--topic', t])`; resolves with its standard output.
+ */
+export async function cli(tool: 'topics' | 'groups' | 'quorum' | 'txns', args: string[]): Promise<string> {
+  return kafkactl([tool, ...args], 120_000);
+}

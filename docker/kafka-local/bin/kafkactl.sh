@@ -275,6 +275,13 @@ status() {
 }
 
 cmd="${1:-}"; [ $# -gt 0 ] && shift
+# Targets are checked here: nodes_of runs in $(...), where its die could not stop the script.
+case "$cmd" in
+  up|format|bootstrap)
+    [[ "${1:-}" =~ ^(single|cluster)$ ]] || die "unknown target '${1:-}' for $cmd (single|cluster)" ;;
+  start|wait|stop|kill)
+    [[ "${1:-}" =~ ^(single|cluster|node[123])$ ]] || die "unknown target '${1:-}' for $cmd (single|cluster|node1|node2|node3)" ;;
+esac
 case "$cmd" in
   fetch) fetch ;;
   up) up "${1:?single|cluster}" "${2:-180}" ;;
