@@ -24,36 +24,50 @@ deps_current() {
 }
 
 ensure_build_headers() {
-  # CKJS_LINKING=dynamic links librdkafka against the system's OpenSSL and zlib: it needs their headers.
+  # CKJS_LINKING=dynamic compiles librdkafka (C, C++, node-gyp needs python3 and make) and links it against the
+  # system's OpenSSL and zlib: it needs a toolchain and their headers.
   local missing=()
+  command -v g++ >/dev/null && command -v make >/dev/null || missing+=(build-essential)
+  command -v python3 >/dev/null || missing+=(python3)
   dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
   dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
   [ ${#missing[@]} -eq 0 ] && return 0
-  command -v apt-get >/dev/null || { echo "please install the OpenSSL and zlib development headers" >&2; return 1; }
+  command -v apt-get >/dev/null \
+    || { echo "please install a C/C++ toolchain, python3 and the OpenSSL and zlib development headers" >&2; return 1; }
   log "installing ${missing[*]}"
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 }
 
 install_kafka_client() {
-  if [ -f "$CKJS_CACHE/confluent-kafka-javascript.node" ]; then
-    mkdir -p "$CKJS_DIR/build/Release"
-    cp "$CKJS_CACHE/confluent-kafka-javascript.node" "$CKJS_DIR/build/Release/"
-    if ckjs_loads; then log "kafka client: cached native addon"; return 0; fi
+  if [ -f "$CKJS_CACHE/build/Release/confluent-kafka-javascript.node" ]; then
+    mkdir -p "$CKJS_DIR/build"
+    cp -a "$CKJS_CACHE/build/." "$CKJS_DIR/build/"
+    if ckjs_loads; then log "kafka client: cached native addon ($CKJS_CACHE)"; return 0; fi
+    log "kafka client: the cached addon does not load; building it again"
   fi
   if [ "${CKJS_LINKING:-}" != "dynamic" ]; then
-    log "kafka client: trying the prebuilt native addon"
-    if timeout 180 npm rebuild --foreground-scripts=false @confluentinc/kafka-javascript >/tmp/tributary-ckjs.log 2>&1 && ckjs_loads; then
+    # Download only (no --fallback-to-build): without internet access this fails in seconds, and the package's
+    # own fallback would try a static build that downloads OpenSSL/zlib sources and fails slowly.
+    log "kafka client: trying the prebuilt native addon (download from the package's GitHub release)"
+    local pre_gyp
+    pre_gyp="$(node -p 'require.resolve("@mapbox/node-pre-gyp/bin/node-pre-gyp", { paths: [process.argv[1]] })' "$PWD/$CKJS_DIR")"
+    if (cd "$CKJS_DIR" && timeout 180 node "$pre_gyp" install) >/tmp/tributary-ckjs.log 2>&1 \
+      && ckjs_loads; then
       log "kafka client: prebuilt addon installed"; return 0
     fi
     log "kafka client: no prebuilt addon reachable; compiling librdkafka (CKJS_LINKING=dynamic, ~90 s)"
   fi
   ensure_build_headers
+  local t0=$SECONDS
   CKJS_LINKING=dynamic npm rebuild @confluentinc/kafka-javascript >/tmp/tributary-ckjs.log 2>&1 \
     || { tail -n 40 /tmp/tributary-ckjs.log >&2; echo "compiling @confluentinc/kafka-javascript failed" >&2; return 1; }
   ckjs_loads || { echo "@confluentinc/kafka-javascript was built but does not load" >&2; return 1; }
-  mkdir -p "$CKJS_CACHE" && cp "$CKJS_DIR/build/Release/confluent-kafka-javascript.node" "$CKJS_CACHE/"
-  log "kafka client: compiled and cached in $CKJS_CACHE"
+  # The dynamically linked addon loads librdkafka.so.1 from build/deps (rpath $ORIGIN/../deps): cache both.
+  rm -rf "$CKJS_CACHE" && mkdir -p "$CKJS_CACHE/build/Release" "$CKJS_CACHE/build/deps"
+  cp -a "$CKJS_DIR/build/Release/confluent-kafka-javascript.node" "$CKJS_CACHE/build/Release/"
+  cp -a "$CKJS_DIR"/build/deps/*.so* "$CKJS_CACHE/build/deps/"
+  log "kafka client: compiled in $(( SECONDS - t0 )) s and cached in $CKJS_CACHE"
 }
 
 if deps_current; then
@@ -62,7 +76,7 @@ else
   log "npm ci"
   # Install scripts run separately: the Kafka client's script needs the fallback above.
   npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-  npm rebuild esbuild >/dev/null 2>&1 || true
+  npm rebuild esbuild protobufjs >/dev/null 2>&1 || true
   install_kafka_client
   touch node_modules/.package-lock.json
 fi
