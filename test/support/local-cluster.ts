@@ -1,7 +1,17 @@
 // The launcher's 3-broker cluster for tests that need replication or kill a broker. Only the foundation tests use
 // it: they share one machine with everyone else, and three brokers are not free.
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import * as launcher from '../../docker/kafka-local/launcher.js';
+
+const runs = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+
+/**
+ * Whether this machine can run the launcher's brokers: Java, and Maven to fetch the jars. False only for users who
+ * bring their own Kafka (Docker, KAFKA_BOOTSTRAP_SERVERS) without a JDK; the tests needing it are then skipped,
+ * which the summary line shows. The integration global setup needs neither when KAFKA_BOOTSTRAP_SERVERS is set.
+ */
+export const canRunLocalKafka: boolean = runs('java', ['-version']) && runs('mvn', ['--version']);
 
 /**
  * Registers hooks that start the cluster before the file's tests (unless it already runs) and afterwards stop it

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as launcher from '../../../docker/kafka-local/launcher.js';
 import { consumeToEnd, createTopics, type Kafka, kafkaClient, uniqueName } from '../../support/kafka.js';
-import { useLocalCluster } from '../../support/local-cluster.js';
+import { canRunLocalKafka, useLocalCluster } from '../../support/local-cluster.js';
 
 const PARTITIONS = 3;
 const MAX_IN_FLIGHT = 100;
@@ -89,7 +89,7 @@ async function waitForFullIsr(kafka: Kafka, topic: string, timeoutMs: number): P
   }
 }
 
-describe('3-broker cluster: kill -9 of one broker mid-stream', () => {
+describe.skipIf(!canRunLocalKafka)('3-broker cluster: kill -9 of one broker mid-stream', () => {
   const cluster = useLocalCluster();
   const topic = uniqueName('foundation-failover');
   let kafka: Kafka;

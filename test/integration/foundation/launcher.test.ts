@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
 import * as launcher from '../../../docker/kafka-local/launcher.js';
 import { kafkaClient } from '../../support/kafka.js';
-import { useLocalCluster } from '../../support/local-cluster.js';
+import { canRunLocalKafka, useLocalCluster } from '../../support/local-cluster.js';
 
 const KAFKACTL = fileURLToPath(new URL('../../../docker/kafka-local/bin/kafkactl.sh', import.meta.url));
 const kafkactl = async (...args: string[]) =>
@@ -70,7 +70,7 @@ describe.skipIf(inject('kafkaBrokerSource') === 'external')('kafka-local launche
   });
 });
 
-describe('kafka-local launcher: 3-broker cluster', () => {
+describe.skipIf(!canRunLocalKafka)('kafka-local launcher: 3-broker cluster', () => {
   useLocalCluster();
 
   it('runs three nodes that form one KRaft quorum', async () => {
