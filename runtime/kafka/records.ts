@@ -1,0 +1,84 @@
+/**
+ * The record and partition shapes the Kafka layer hands to the runtime, and conversions from/to librdkafka's.
+ * `ConsumedRecord` has the shape of the engine's `RawRecord` (structurally assignable), so polled records go to tasks
+ * without copying.
+ */
+import type { Headers } from '../../operators/api/record.js';
+import type { RdMessage } from './rdkafka.js';
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface ConsumedRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  /** Epoch ms (CreateTime or LogAppendTime, as the topic is configured). */
+  readonly timestamp: number;
+  readonly headers: Headers;
+}
+
+/** Records of one partition from one poll, in offset order. */
+export interface PartitionRecords extends TopicPartition {
+  readonly records: ConsumedRecord[];
+}
+
+/** Map key for a topic-partition. Partition numbers never contain '\u0000', so the key is unambiguous. */
+export function tpKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`;
+}
+
+export function tpString(tp: TopicPartition): string {
+  return `${tp.topic}-${tp.partition}`;
+}
+
+/** Shared by every record without headers: no allocation per record on the hot path. Never mutate. */
+const NO_HEADERS: Headers = Object.freeze({}) as Headers;
+
+export function toConsumedRecord(message: RdMessage): ConsumedRecord {
+  const key = message.key;
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: key === undefined || key === null ? null : typeof key === 'string' ? Buffer.from(key) : key,
+    value: message.value ?? null,
+    timestamp: message.timestamp ?? -1,
+    headers: message.headers && message.headers.length > 0 ? fromRdKafkaHeaders(message.headers) : NO_HEADERS,
+  };
+}
+
+/** librdkafka delivers headers as a list of one-entry objects; repeated keys become arrays (KafkaJS' shape). */
+export function fromRdKafkaHeaders(list: ReadonlyArray<Record<string, string | Buffer>>): Headers {
+  const headers: Headers = {};
+  for (const entry of list) {
+    for (const name in entry) {
+      const value = entry[name];
+      const existing = headers[name];
+      if (existing === undefined) headers[name] = value;
+      else if (Array.isArray(existing)) existing.push(value);
+      else headers[name] = [existing, value];
+    }
+  }
+  return headers;
+}
+
+/** Inverse of `fromRdKafkaHeaders`; undefined for no headers (librdkafka then sends none). */
+export function toRdKafkaHeaders(
+  headers: Headers | undefined,
+): Array<Record<string, string | Buffer>> | undefined {
+  if (!headers) return undefined;
+  let list: Array<Record<string, string | Buffer>> | undefined;
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    list ??= [];
+    if (Array.isArray(value)) for (const v of value) list.push({ [name]: v });
+    else list.push({ [name]: value });
+  }
+  return list;
+}

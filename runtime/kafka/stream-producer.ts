@@ -1,0 +1,293 @@
+/**
+ * The worker's producer: one per worker process, transactional under exactly_once_v2 (KIP-447: one producer for all
+ * tasks, offsets committed with the consumer's group metadata), idempotent and non-transactional under
+ * at_least_once. Keyed records are partitioned by librdkafka's `murmur2_random`, which matches the Java clients.
+ *
+ * `send()` is synchronous and allocates no promise: delivery is followed by a DeliveryTracker, and
+ * commitTransaction()/flush() return the last offset written per partition (the changelog offsets for checkpoints).
+ *
+ * Errors come out as KafkaRuntimeError with a `kind` (kafka-errors.ts). After 'fenced' or 'fatal' the instance is
+ * unusable: close it, close the tasks as lost and create a new producer (its initTransactions fences the old one).
+ */
+import type { Headers } from '../../operators/api/record.js';
+import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
+import {
+  type DeliveryFailure,
+  type DeliveryReportLike,
+  DeliveryTracker,
+  type PartitionOffset,
+} from './delivery-tracker.js';
+import { classifyKafkaError, KafkaRuntimeError, wrapKafkaError } from './kafka-errors.js';
+import { call, connect, createNativeProducer, disconnect, type NativeProducer } from './rdkafka.js';
+import { type TopicPartition, toRdKafkaHeaders } from './records.js';
+import type { StreamConsumer } from './stream-consumer.js';
+
+export interface StreamProducerOptions extends KafkaConnectionOptions {
+  /** Makes the producer transactional (exactly_once_v2). One per worker, stable across restarts of that worker. */
+  readonly transactionalId?: string;
+  /**
+   * How long the coordinator lets a transaction stay open before aborting it (and fencing this producer). Also
+   * bounds how long a crashed worker's open transaction blocks read_committed readers. Default 10000 (Kafka
+   * Streams' EOS default).
+   */
+  readonly transactionTimeoutMs?: number;
+  /** librdkafka linger.ms. Default 5. */
+  readonly lingerMs?: number;
+  /** Timeout of initTransactions, sendOffsets, commit, abort and flush (retriable failures are retried within it). */
+  readonly operationTimeoutMs?: number;
+  readonly connectTimeoutMs?: number;
+}
+
+/** A serialized record for `send()`: the engine's OutputRecord has this shape. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  /** Undefined lets murmur2_random choose by key (null key: a random partition). */
+  readonly partition?: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers?: Headers;
+}
+
+export interface OffsetsToCommit {
+  /** The consumer whose group metadata (member id, generation) fences zombies (KIP-447). */
+  readonly consumer: StreamConsumer;
+  /** Next offset to consume per partition (last processed + 1). */
+  readonly offsets: ReadonlyArray<TopicPartition & { readonly offset: number }>;
+}
+
+type ProducerState = 'ready' | 'in-transaction' | 'failed' | 'closed';
+
+export class StreamProducer {
+  readonly #native: NativeProducer;
+  readonly #tracker = new DeliveryTracker();
+  readonly #transactional: boolean;
+  readonly #timeoutMs: number;
+  #state: ProducerState = 'ready';
+  #failure: KafkaRuntimeError | undefined;
+
+  private constructor(native: NativeProducer, transactional: boolean, timeoutMs: number) {
+    this.#native = native;
+    this.#transactional = transactional;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Connects; a transactional producer also runs initTransactions, which fences older instances of its id. */
+  static async create(options: StreamProducerOptions): Promise<StreamProducer> {
+    const transactional = options.transactionalId !== undefined;
+    const transactionTimeoutMs = options.transactionTimeoutMs ?? 10_000;
+    const native = createNativeProducer(
+      librdkafkaConfig(options, {
+        partitioner: 'murmur2_random',
+        'enable.idempotence': true,
+        'linger.ms': options.lingerMs ?? 5,
+        // A commit interval's worth of records must fit: send() cannot wait for room.
+        'queue.buffering.max.messages': 1_000_000,
+        dr_cb: true,
+        ...(transactional
+          ? {
+              'transactional.id': options.transactionalId as string,
+              'transaction.timeout.ms': transactionTimeoutMs,
+              // librdkafka requires message.timeout.ms <= transaction.timeout.ms.
+              'message.timeout.ms': transactionTimeoutMs,
+            }
+          : {}),
+      }),
+    );
+    const producer = new StreamProducer(native, transactional, options.operationTimeoutMs ?? 30_000);
+    native.on('delivery-report', (err, report) =>
+      producer.#tracker.onReport(err, report as DeliveryReportLike),
+    );
+    await connect(native, options.connectTimeoutMs ?? 30_000);
+    // Delivery reports are served by librdkafka's background thread and dispatched to JS; no poll timer needed.
+    native.setPollInBackground(true);
+    if (transactional) {
+      try {
+        await producer.#retrying('initTransactions', (timeout, cb) => native.initTransactions(timeout, cb));
+      } catch (err) {
+        await disconnect(native).catch(() => {});
+        throw err;
+      }
+    }
+    return producer;
+  }
+
+  get transactional(): boolean {
+    return this.#transactional;
+  }
+
+  get inTransaction(): boolean {
+    return this.#state === 'in-transaction';
+  }
+
+  /** Records sent whose delivery report has not arrived yet: the runtime's back-pressure signal. */
+  get inFlight(): number {
+    return this.#tracker.pending;
+  }
+
+  async beginTransaction(): Promise<void> {
+    this.#assertUsable('beginTransaction');
+    if (!this.#transactional) throw new Error('beginTransaction() on a producer without transactionalId');
+    if (this.#state === 'in-transaction') throw new Error('a transaction is already open');
+    try {
+      await call((cb) => this.#native.beginTransaction(cb));
+    } catch (err) {
+      throw this.#fail('beginTransaction', err);
+    }
+    this.#tracker.reset();
+    this.#state = 'in-transaction';
+  }
+
+  /** Queues a record (inside the open transaction when transactional). Failures surface at commit/flush. */
+  send(record: OutgoingRecord): void {
+    if (this.#transactional ? this.#state !== 'in-transaction' : this.#state !== 'ready') {
+      this.#assertUsable('send');
+      throw new Error('send() outside a transaction on a transactional producer');
+    }
+    this.#tracker.recordSent();
+    try {
+      this.#native.produce(
+        record.topic,
+        record.partition ?? null,
+        record.value,
+        record.key,
+        record.timestamp,
+        undefined,
+        toRdKafkaHeaders(record.headers),
+      );
+    } catch (err) {
+      this.#tracker.sendRefused();
+      // Queue full or unknown partition: the records of this transaction cannot all be written.
+      throw new KafkaRuntimeError(`send to ${record.topic}`, err, 'abortable');
+    }
+  }
+
+  /** Adds consumed offsets to the open transaction, fenced by the consumer's group generation (KIP-447). */
+  async sendOffsets({ consumer, offsets }: OffsetsToCommit): Promise<void> {
+    this.#assertInTransaction('sendOffsets');
+    if (offsets.length === 0) return;
+    const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
+    await this.#retrying('sendOffsets', (timeout, cb) =>
+      this.#native.sendOffsetsToTransaction(list, consumer.nativeClient, timeout, cb),
+    );
+  }
+
+  /**
+   * Commits the open transaction. Resolves with the last offset written per partition in this transaction once all
+   * delivery reports arrived. On error the transaction must be aborted ('abortable', 'migrated') or the producer
+   * recreated ('fenced', 'fatal').
+   */
+  async commitTransaction(offsets?: OffsetsToCommit): Promise<PartitionOffset[]> {
+    this.#assertInTransaction('commitTransaction');
+    if (offsets) await this.sendOffsets(offsets);
+    await this.#retrying('commitTransaction', (timeout, cb) => this.#native.commitTransaction(timeout, cb));
+    this.#state = 'ready';
+    await this.#settled('commitTransaction');
+    return this.#tracker.lastOffsets();
+  }
+
+  /** Aborts the open transaction: none of its records or offsets become visible to read_committed readers. */
+  async abortTransaction(): Promise<void> {
+    this.#assertInTransaction('abortTransaction');
+    await this.#retrying('abortTransaction', (timeout, cb) => this.#native.abortTransaction(timeout, cb));
+    this.#state = 'ready';
+    // Purged records report errors: let them arrive now so that they are not blamed on the next transaction.
+    await this.#settled('abortTransaction');
+    this.#tracker.reset();
+  }
+
+  /**
+   * At-least-once: waits until every record sent so far is acknowledged; resolves with the last offsets written
+   * since the previous flush, or throws the first delivery failure (then re-process from the last commit).
+   */
+  async flush(): Promise<PartitionOffset[]> {
+    this.#assertUsable('flush');
+    if (this.#transactional)
+      throw new Error('flush() on a transactional producer: commit the transaction instead');
+    try {
+      await call((cb) => this.#native.flush(this.#timeoutMs, cb));
+    } catch (err) {
+      throw wrapKafkaError('flush', err);
+    }
+    await this.#settled('flush');
+    const failure = this.#tracker.failure;
+    const offsets = this.#tracker.lastOffsets();
+    this.#tracker.reset();
+    if (failure) throw deliveryError(failure);
+    return offsets;
+  }
+
+  /** The first failed delivery of the current transaction / flush cycle, if any report arrived with an error. */
+  get deliveryFailure(): DeliveryFailure | undefined {
+    return this.#tracker.failure;
+  }
+
+  /** Disconnects. An open transaction is left to the coordinator, which aborts it after transaction.timeout.ms. */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    await disconnect(this.#native).catch(() => {});
+  }
+
+  /**
+   * Runs a transactional API call; a 'retriable' outcome is retried until operationTimeoutMs, as librdkafka
+   * documents for commit/abort/sendOffsets/initTransactions. Other errors are classified and thrown.
+   */
+  async #retrying(
+    operation: string,
+    invoke: (timeoutMs: number, cb: (err: unknown) => void) => void,
+  ): Promise<void> {
+    const deadline = Date.now() + this.#timeoutMs;
+    for (;;) {
+      const remaining = Math.max(1, deadline - Date.now());
+      try {
+        await call((cb) => invoke(remaining, cb));
+        return;
+      } catch (err) {
+        const kind = classifyKafkaError(err);
+        if (kind === 'retriable' && Date.now() < deadline) continue;
+        throw this.#fail(operation, err, kind === 'retriable' ? 'fatal' : kind);
+      }
+    }
+  }
+
+  async #settled(operation: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new KafkaRuntimeError(operation, new Error('delivery reports did not arrive'), 'fatal')),
+        this.#timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.#tracker.settled(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #fail(operation: string, err: unknown, kind = classifyKafkaError(err)): KafkaRuntimeError {
+    const error = err instanceof KafkaRuntimeError ? err : new KafkaRuntimeError(operation, err, kind);
+    if (error.kind === 'fenced' || error.kind === 'fatal') {
+      this.#state = 'failed';
+      this.#failure = error;
+    }
+    return error;
+  }
+
+  #assertUsable(operation: string): void {
+    if (this.#state === 'closed') throw new Error(`${operation}: producer is closed`);
+    if (this.#state === 'failed') {
+      throw new KafkaRuntimeError(operation, this.#failure, this.#failure?.kind ?? 'fatal');
+    }
+  }
+
+  #assertInTransaction(operation: string): void {
+    this.#assertUsable(operation);
+    if (this.#state !== 'in-transaction') throw new Error(`${operation}: no transaction is open`);
+  }
+}
+
+function deliveryError(failure: DeliveryFailure): KafkaRuntimeError {
+  return new KafkaRuntimeError(`delivery to ${failure.topic}-${failure.partition}`, failure.error);
+}
