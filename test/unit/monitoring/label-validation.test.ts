@@ -4,12 +4,12 @@ import {
   DEFAULT_LABEL_POLICY,
   type LabelPolicy,
   validateLabels,
-} from '../../../topologies/monitoring/lib/label-validation.js';
+} from '../../../topologies/monitoring/lib/guard/label-validation.js';
 import {
   cardinalityRejection,
   labelRejection,
   undecodableRejection,
-} from '../../../topologies/monitoring/lib/rejections.js';
+} from '../../../topologies/monitoring/lib/guard/rejections.js';
 
 const at = Date.UTC(2026, 10, 28, 12, 0, 0);
 const metric = (name: string, labels: Record<string, string>): Metric => ({

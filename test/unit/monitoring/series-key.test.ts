@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseSeriesKey, type Series, seriesKey } from '../../../topologies/monitoring/lib/series-key.js';
+import {
+  parseSeriesKey,
+  type Series,
+  seriesKey,
+} from '../../../topologies/monitoring/lib/series/series-key.js';
 import { seededRandom } from './random.js';
 
 describe('seriesKey', () => {

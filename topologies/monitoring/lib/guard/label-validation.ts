@@ -1,6 +1,6 @@
-import type { RejectionReason } from '../../../schemas/monitoring/enums.js';
-import type { Metric } from '../../../schemas/monitoring/metric.js';
-import { isValidLabelName, isValidMetricName, RESERVED_LABEL_PREFIX } from './prometheus-names.js';
+import type { RejectionReason } from '../../../../schemas/monitoring/enums.js';
+import type { Metric } from '../../../../schemas/monitoring/metric.js';
+import { isValidLabelName, isValidMetricName, RESERVED_LABEL_PREFIX } from '../series/prometheus-names.js';
 
 export interface LabelPolicy {
   /** Label names refused outright: unbounded values (ids) would explode the number of series. */

@@ -1,5 +1,5 @@
-import type { Metric } from '../../../schemas/monitoring/metric.js';
-import type { Rejection } from '../../../schemas/monitoring/rejection.js';
+import type { Metric } from '../../../../schemas/monitoring/metric.js';
+import type { Rejection } from '../../../../schemas/monitoring/rejection.js';
 import type { LabelProblem } from './label-validation.js';
 
 /**
