@@ -1,5 +1,5 @@
 import type { MaybePromise } from '../../common/maybe-promise.js';
-import type { KeyValue } from '../../operators/api/record.js';
+import type { KeyValue, ValueAndTimestamp } from '../../operators/api/record.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { StateStore } from './state-store.js';
 
@@ -8,7 +8,12 @@ import type { StateStore } from './state-store.js';
  * returns a promise, so `await store.get(key)` is always right and costs no promise on a cache hit.
  *
  * Ranges follow the bytewise order of serialized keys (inclusive bounds, as in Kafka Streams); that is the natural
- * key order only for order-preserving key serdes (`Serde.orderPreserving`).
+ * key order only for order-preserving key serdes (`Serde.orderPreserving`): the built-in string and bytes serdes, and
+ * the int/long serdes for non-negative numbers only (negative numbers sort after positive ones). A range whose `from`
+ * serializes after its `to` is empty. Iterators see the store as it was when the range was opened.
+ *
+ * Values handed out by a store are shared with its cache: treat them as immutable, or put what you changed (mutating
+ * a value and putting it back is fine; mutating it without a put leaves the cache and the store disagreeing).
  */
 export interface ReadOnlyKeyValueStore<K, V> {
   get(key: K): MaybePromise<V | undefined>;
@@ -31,3 +36,7 @@ export interface KeyValueStore<K, V> extends StateStore, ReadOnlyKeyValueStore<K
   /** Deletes the key; returns the value it had. */
   delete(key: K): MaybePromise<V | undefined>;
 }
+
+/** A key-value store whose values carry the timestamp of the record that last updated them (KTable stores). */
+export type TimestampedKeyValueStore<K, V> = KeyValueStore<K, ValueAndTimestamp<V>>;
+export type ReadOnlyTimestampedKeyValueStore<K, V> = ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>>;

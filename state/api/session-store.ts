@@ -2,7 +2,11 @@ import type { MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
 import type { StateStore } from './state-store.js';
 
-/** Reads of a session store: values per key and session (a window whose bounds are the first and last event). */
+/**
+ * Reads of a session store: values per key and session (a window whose bounds are the first and last event, both
+ * inclusive here). Sessions that ended at or before the newest session end seen minus `retentionMs` are dropped.
+ * `all()` returns sessions by end time, then key bytes, then start time.
+ */
 export interface ReadOnlySessionStore<K, V> {
   /**
    * Sessions of `key` that end at or after `earliestSessionEndTime` and start at or before

@@ -41,7 +41,11 @@ export interface ChangelogWriter {
   }): void;
 }
 
-/** Process-wide budget shared by all record caches (bytes) and by RocksDB memtables/block cache. */
+/**
+ * Process-wide budget shared by all record caches (bytes) and by RocksDB memtables/block cache. Stores share a budget
+ * by object identity: pass the same `MemoryBudget` object to every `StoreContext` of a process (the record cache and
+ * the RocksDB allotments are keyed by it).
+ */
 export interface MemoryBudget {
   /** Bytes all record caches of the process may hold together; 0 disables caching of emits. */
   readonly cacheMaxBytes: number;
@@ -60,11 +64,18 @@ export interface StoreContext {
   readonly changelogTopic: string | undefined;
   readonly changelog: ChangelogWriter;
   readonly memory: MemoryBudget;
+  /**
+   * Event time (ms) of the record being processed, or the punctuation time inside a punctuator. Stamps changelog
+   * records and the updates the record cache emits (timestamped stores use the value's own timestamp instead).
+   */
+  currentTimestamp(): number;
 }
 
 /**
  * Called for each dirty entry the record cache emits (on flush or eviction): the new value, the value the store held
- * before this cache cycle (KTable `Change` semantics), and the timestamp of the last update.
+ * before this cache cycle (KTable `Change` semantics; null unless the listener was registered with `sendOldValues`),
+ * and the timestamp of the last update. Window and session stores pass the key as a `Windowed<K>`.
+ * A deleted key that did not exist before the cycle is not emitted (both values would be null).
  */
 export type FlushListener<K, V> = (
   key: K,
@@ -86,9 +97,20 @@ export interface StoreRuntime {
   prefetch?(keys: readonly unknown[]): Promise<void> | undefined;
   /**
    * DSL operators register a listener to forward updates when caching is enabled; returns false when caching is
-   * disabled (the operator then forwards each update itself).
+   * disabled (the operator then forwards each update itself). `sendOldValues` asks for the old value of each update
+   * (it costs a deserialization per emit, so it is off unless a downstream operator needs `Change.oldValue`).
+   *
+   * The cache also emits when it evicts a dirty entry to stay within its byte budget: then the listener runs
+   * synchronously inside `put()`. A listener that returns a promise there is not awaited by `put()` (writes never
+   * wait): see `pendingEmits()`.
    */
-  setFlushListener?(listener: FlushListener<unknown, unknown>): boolean;
+  setFlushListener?(listener: FlushListener<unknown, unknown>, sendOldValues?: boolean): boolean;
+  /**
+   * Settles when the emits of evictions made so far have settled; undefined when none is outstanding (the usual case:
+   * a promise exists only if a listener returned one). The task awaits it after each record, before the next one, so
+   * that eviction emits keep depth-first order. `flush()` awaits it too.
+   */
+  pendingEmits(): Promise<void> | undefined;
   flush(): MaybePromise<void>;
   commit(): Promise<void>;
   rollback(): void;

@@ -1,5 +1,5 @@
 import type { MaybePromise } from '../../common/maybe-promise.js';
-import type { KeyValue, Windowed } from '../../operators/api/record.js';
+import type { KeyValue, ValueAndTimestamp, Windowed } from '../../operators/api/record.js';
 import type { StateStore } from './state-store.js';
 
 /** One window of one key: when it starts, and its value. */
@@ -10,7 +10,10 @@ export interface WindowedValue<V> {
 
 /**
  * Reads of a window store: values per key and window start, kept for the store's retention period.
- * Time bounds are inclusive and refer to window start times, as in Kafka Streams.
+ * Time bounds are inclusive and refer to window start times, as in Kafka Streams. Windows older than the retention
+ * period (window start <= newest window start seen - retentionMs) are never returned. Times are non-negative.
+ * With `retainDuplicates`, `fetch(key, windowStart)` returns the first value put for that window, the ranged reads
+ * return every duplicate in the order they were put.
  */
 export interface ReadOnlyWindowStore<K, V> {
   /** The value of one window of one key. */
@@ -36,3 +39,6 @@ export interface WindowStore<K, V> extends StateStore, ReadOnlyWindowStore<K, V>
   readonly windowSizeMs: number;
   readonly retentionMs: number;
 }
+
+export type TimestampedWindowStore<K, V> = WindowStore<K, ValueAndTimestamp<V>>;
+export type ReadOnlyTimestampedWindowStore<K, V> = ReadOnlyWindowStore<K, ValueAndTimestamp<V>>;

@@ -1,0 +1,50 @@
+import type { MaybePromise } from '../../common/maybe-promise.js';
+
+/**
+ * Committed local state of one store, below the record cache and the transaction buffer: serialized values by store
+ * key (latin1 strings, see key-codec.ts), grouped in time segments. Key-value stores use segment 0 only; window and
+ * session stores put each entry in the segment of its time so that expired data is dropped a segment at a time.
+ * Implemented in memory (memory/in-memory-local-store.ts) and on RocksDB (rocksdb/).
+ *
+ * Only the store core calls it, and only with committed data: `apply` after the Kafka transaction committed, and
+ * restored changelog records.
+ */
+export interface LocalStore {
+  /** True when every read returns a value (never a promise): the in-memory implementation. */
+  readonly synchronous: boolean;
+  /** Opens local state; `fresh` wipes what a persistent store had on disk. */
+  open(fresh: boolean): Promise<void>;
+  get(segment: number, key: string): MaybePromise<Buffer | undefined>;
+  /** Reads many keys at once (prefetch); the result is aligned with `keys`. */
+  getMany(segment: number, keys: readonly string[]): MaybePromise<(Buffer | undefined)[]>;
+  /** Entries with keys in [from, toExclusive) of one segment, in key order (descending if `reverse`). */
+  range(
+    segment: number,
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+  ): MaybePromise<LocalEntry[]>;
+  /**
+   * Applies writes atomically where the implementation can (one RocksDB write batch): puts and deletes (null), the
+   * store's metadata (e.g. observed stream time), and dropping every segment below `dropSegmentsBelow`.
+   */
+  apply(batch: LocalBatch): MaybePromise<void>;
+  getMeta(name: string): MaybePromise<Buffer | undefined>;
+  /** Number of entries (exact in memory, an estimate on RocksDB). */
+  approximateCount(): MaybePromise<number>;
+  close(): Promise<void>;
+}
+
+export interface LocalEntry {
+  readonly key: string;
+  readonly value: Buffer;
+}
+
+export interface LocalBatch {
+  /** Writes by key; null deletes. */
+  readonly writes: ReadonlyMap<string, Buffer | null>;
+  /** The segment each written key belongs to. */
+  readonly segmentOf: (key: string) => number;
+  readonly meta?: ReadonlyMap<string, Buffer>;
+  readonly dropSegmentsBelow?: number;
+}

@@ -1,0 +1,193 @@
+import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { KeyValue, Windowed } from '../../operators/api/record.js';
+import type { SessionStore } from '../api/session-store.js';
+import type { ChangelogRecord, StoreContext } from '../api/store-runtime.js';
+import { andThen } from './and-then.js';
+import { iterateEntries } from './async-entries.js';
+import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
+import { after, checkTime, decodeTime, encodeTime, MAX_TIME } from './key-codec.js';
+import { KeyEncoder } from './key-encoder.js';
+import { RetentionClock } from './retention-clock.js';
+import { type CommitExtras, type CoreEntry, StoreCore } from './store-core.js';
+
+/** Store key: [key][sessionEnd: 8][sessionStart: 8]. */
+const SUFFIX = 16;
+
+export interface SessionStoreParts<K, V> extends StoreParts<K, V> {
+  readonly retentionMs: number;
+  readonly segmentIntervalMs: number;
+}
+
+function endOf(key: string): number {
+  return decodeTime(key, key.length - SUFFIX);
+}
+
+function startOf(key: string): number {
+  return decodeTime(key, key.length - 8);
+}
+
+/**
+ * A session store over the store core: entries keyed [key][end][start] (Kafka Streams' SessionKeySchema) in segments
+ * of session end time, so the sessions of a key are ordered by end and a merge query scans from the earliest end on.
+ */
+export class SessionStoreImpl<K, V> extends CoreBackedStore<V> implements SessionStore<K, V> {
+  protected readonly core: StoreCore<V>;
+  readonly retentionMs: number;
+  private readonly keys: KeyEncoder<K>;
+  private readonly clock: RetentionClock;
+  private readonly context: StoreContext;
+
+  constructor(parts: SessionStoreParts<K, V>) {
+    super(parts.name, parts.persistent);
+    this.retentionMs = parts.retentionMs;
+    this.context = parts.context;
+    this.clock = new RetentionClock(parts.retentionMs, parts.segmentIntervalMs);
+    const clock = this.clock;
+    this.core = new StoreCore<V>({
+      name: parts.name,
+      context: parts.context,
+      changelogTopic: parts.changelogTopic,
+      serdeTopic: parts.serdeTopic,
+      valueSerde: parts.valueSerde,
+      local: parts.local,
+      writeBack: parts.cachingEnabled,
+      segmentOf: (key) => clock.segmentOf(endOf(key)),
+      listenerKey: (keyObject, key) => sessionKey(keyObject as K, key),
+    });
+    this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);
+  }
+
+  put(session: Windowed<K>, value: V | null): void {
+    const { start, end } = session.window;
+    checkTime(start, `store ${this.name}: session start`);
+    checkTime(end, `store ${this.name}: session end`);
+    if (end < start)
+      throw new RangeError(`store ${this.name}: session end ${end} is before its start ${start}`);
+    this.clock.observe(end);
+    if (this.clock.isExpired(end)) return;
+    const key = this.keys.encode(session.key) + encodeTime(end) + encodeTime(start);
+    this.core.put(key, session.key, value, this.context.currentTimestamp());
+  }
+
+  remove(session: Windowed<K>): void {
+    this.put(session, null);
+  }
+
+  findSessions(
+    key: K,
+    earliestSessionEndTime: number,
+    latestSessionStartTime: number,
+  ): MaybePromise<KeyValue<Windowed<K>, V>[]> {
+    return this.find(key, earliestSessionEndTime, latestSessionStartTime, false);
+  }
+
+  backwardFindSessions(
+    key: K,
+    earliestSessionEndTime: number,
+    latestSessionStartTime: number,
+  ): MaybePromise<KeyValue<Windowed<K>, V>[]> {
+    return this.find(key, earliestSessionEndTime, latestSessionStartTime, true);
+  }
+
+  fetchSession(key: K, sessionStart: number, sessionEnd: number): MaybePromise<V | undefined> {
+    if (sessionStart < 0 || sessionEnd < 0 || this.clock.isExpired(sessionEnd)) return undefined;
+    return this.core.get(this.keys.encode(key) + encodeTime(sessionEnd) + encodeTime(sessionStart));
+  }
+
+  fetch(key: K): MaybePromise<KeyValue<Windowed<K>, V>[]> {
+    return this.find(key, 0, MAX_TIME, false);
+  }
+
+  all(): AsyncIterable<KeyValue<Windowed<K>, V>> {
+    const clock = this.clock;
+    const found = this.core.range(
+      clock.segmentsBetween(0, MAX_TIME),
+      undefined,
+      undefined,
+      false,
+      (key) => !clock.isExpired(endOf(key)),
+    );
+    return iterateEntries(andThen(found, byEndThenKey), (entry) => ({
+      key: sessionKey(this.keys.decode(entry.key.slice(0, -SUFFIX)), entry.key),
+      value: entry.value,
+    }));
+  }
+
+  private find(
+    key: K,
+    earliestEnd: number,
+    latestStart: number,
+    reverse: boolean,
+  ): MaybePromise<KeyValue<Windowed<K>, V>[]> {
+    const lowestEnd = Math.max(earliestEnd, this.clock.lowestLiveTime());
+    if (latestStart < 0) return [];
+    const encoded = this.keys.encode(key);
+    const length = encoded.length + SUFFIX;
+    const segments = this.clock.segmentsBetween(lowestEnd, MAX_TIME);
+    if (reverse) segments.reverse();
+    const found = this.core.range(
+      segments,
+      encoded + encodeTime(lowestEnd),
+      after(encoded + encodeTime(MAX_TIME) + encodeTime(MAX_TIME)),
+      reverse,
+      (storeKey) => storeKey.length === length && startOf(storeKey) <= latestStart,
+    );
+    return andThen(found, (entries) =>
+      entries.map((entry) => ({ key: sessionKey(key, entry.key), value: entry.value })),
+    );
+  }
+
+  // ---- runtime ----
+
+  protected override loaded(): MaybePromise<void> {
+    return andThen(this.core.local.getMeta(RetentionClock.metaName), (observed) =>
+      this.clock.readMeta(observed),
+    );
+  }
+
+  override async restore(records: readonly ChangelogRecord[]): Promise<void> {
+    for (const record of records) {
+      const key = record.key;
+      if (key.length < SUFFIX) throw new Error(`store ${this.name}: changelog key of ${key.length} bytes`);
+      this.clock.observe(
+        key.readUInt32BE(key.length - SUFFIX) * 4294967296 + key.readUInt32BE(key.length - 12),
+      );
+    }
+    const clock = this.clock;
+    await this.core.restore(records, this.commitExtras(), (storeKey) => !clock.isExpired(endOf(storeKey)));
+    this.committed();
+  }
+
+  protected override commitExtras(): CommitExtras {
+    const meta = new Map<string, Buffer>();
+    this.clock.writeMeta(meta);
+    return { meta, dropSegmentsBelow: this.clock.dropSegmentsBelow() };
+  }
+
+  protected override committed(): void {
+    this.clock.commit();
+  }
+
+  protected override rolledBack(): void {
+    this.clock.rollback();
+  }
+}
+
+function sessionKey<K>(key: K, storeKey: string): Windowed<K> {
+  return { key, window: { start: startOf(storeKey), end: endOf(storeKey) } };
+}
+
+function byEndThenKey<V>(entries: CoreEntry<V>[]): CoreEntry<V>[] {
+  const keyed = entries.map((entry) => ({
+    entry,
+    end: endOf(entry.key),
+    start: startOf(entry.key),
+    key: entry.key.slice(0, -SUFFIX),
+  }));
+  keyed.sort((a, b) => {
+    if (a.end !== b.end) return a.end - b.end;
+    if (a.key !== b.key) return a.key < b.key ? -1 : 1;
+    return a.start - b.start;
+  });
+  return keyed.map((k) => k.entry);
+}

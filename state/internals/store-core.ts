@@ -1,0 +1,455 @@
+import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { Serde } from '../../schemas/serde.js';
+import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-runtime.js';
+import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
+import { IndexedMap } from '../memory/indexed-map.js';
+import { andThen, isPromise } from './and-then.js';
+import { bytesToKey, keyToBytes } from './key-codec.js';
+import type { LocalEntry, LocalStore } from './local-store.js';
+
+/**
+ * The part every store shape shares, below the typed key layout: record cache -> transaction buffer -> local store,
+ * plus changelogging. Keys are store keys (latin1 strings, key-codec.ts); values are typed.
+ *
+ * Reads look in the cache, then in the transaction buffer (writes flushed in the open transaction), then in committed
+ * local state, so a task always sees its own uncommitted writes. Writes go to the cache (write-back, caching enabled)
+ * or straight to the changelog and the transaction buffer (write-through). Only `commit()`, which the task calls once
+ * the Kafka transaction holding the same changelog records has committed, moves the transaction buffer into local
+ * state; `rollback()` drops cache and buffer. Local state is therefore never ahead of the changelog.
+ */
+export interface StoreCoreOptions<V> {
+  readonly name: string;
+  readonly context: StoreContext;
+  /** The changelog topic, or undefined when logging is disabled. */
+  readonly changelogTopic: string | undefined;
+  /** The topic serdes are called with (the changelog topic's name even when logging is disabled). */
+  readonly serdeTopic: string;
+  readonly valueSerde: Serde<V>;
+  readonly local: LocalStore;
+  /** Caching enabled: dedup writes until flush and emit through the flush listener. */
+  readonly writeBack: boolean;
+  readonly segmentOf: (key: string) => number;
+  /** What flush listeners receive as key (window and session stores build a `Windowed<K>` here). */
+  readonly listenerKey: (keyObject: unknown, key: string) => unknown;
+}
+
+/** A range result: store key and value. */
+export interface CoreEntry<V> {
+  readonly key: string;
+  readonly value: V;
+}
+
+/** Commit-time extras a store shape adds to the batch it applies (window/session metadata, expired segments). */
+export interface CommitExtras {
+  readonly meta?: ReadonlyMap<string, Buffer>;
+  readonly dropSegmentsBelow?: number;
+}
+
+interface Flushed<V> {
+  readonly key: string;
+  readonly keyObject: unknown;
+  readonly value: V | null;
+  readonly bytes: Buffer | null;
+  readonly timestamp: number;
+  /** The value before this cache cycle, when the listener needs it. */
+  readonly old: MaybePromise<Buffer | null> | undefined;
+}
+
+export class StoreCore<V> {
+  readonly name: string;
+  readonly cache: CacheNamespace<V>;
+  private readonly serdeTopic: string;
+  private readonly changelogTopic: string | undefined;
+  private txn = new IndexedMap<Buffer | null>();
+  /** Bumped whenever local state or the cache changes under an in-flight read (commit, rollback, restore). */
+  private epoch = 0;
+  private emitChain: Promise<void> | undefined;
+  private listener: FlushListener<unknown, V> | undefined;
+  private sendOldValues = false;
+
+  constructor(private readonly options: StoreCoreOptions<V>) {
+    this.name = options.name;
+    const ctx = options.context;
+    this.changelogTopic = options.changelogTopic;
+    this.serdeTopic = options.serdeTopic;
+    this.cache = RecordCache.of(ctx.memory).namespace<V>(`${ctx.taskId}/${options.name}`, (entry) =>
+      this.evicted(entry),
+    );
+  }
+
+  get local(): LocalStore {
+    return this.options.local;
+  }
+
+  get writeBack(): boolean {
+    return this.options.writeBack;
+  }
+
+  /** True while the transaction buffer holds writes not yet applied to local state. */
+  get hasUncommittedWrites(): boolean {
+    return this.txn.size > 0 || this.cache.dirtyCount > 0;
+  }
+
+  setFlushListener(listener: FlushListener<unknown, V>, sendOldValues: boolean): boolean {
+    if (!this.options.writeBack) return false;
+    this.listener = listener;
+    this.sendOldValues = sendOldValues;
+    return true;
+  }
+
+  // ---- reads ----
+
+  get(key: string): MaybePromise<V | undefined> {
+    const entry = this.cache.get(key);
+    if (entry !== undefined) return entry.value ?? undefined;
+    const buffered = this.txn.get(key);
+    if (buffered !== undefined) return this.cacheRead(key, buffered);
+    const read = this.options.local.get(this.options.segmentOf(key), key);
+    if (!isPromise(read)) return this.cacheRead(key, read ?? null);
+    const epoch = this.epoch;
+    return read.then((bytes) => this.afterLocalRead(key, bytes ?? null, epoch));
+  }
+
+  /** Loads keys missing from the cache in one multi-get, so that the next reads of them are synchronous. */
+  prefetch(keys: readonly string[]): Promise<void> | undefined {
+    const local = this.options.local;
+    if (local.synchronous) return undefined;
+    const bySegment = new Map<number, string[]>();
+    for (const key of keys) {
+      if (this.cache.peek(key) !== undefined || this.txn.get(key) !== undefined) continue;
+      const segment = this.options.segmentOf(key);
+      let list = bySegment.get(segment);
+      if (list === undefined) {
+        list = [];
+        bySegment.set(segment, list);
+      }
+      if (list[list.length - 1] !== key) list.push(key);
+    }
+    if (bySegment.size === 0) return undefined;
+    const epoch = this.epoch;
+    const reads: Promise<void>[] = [];
+    for (const [segment, list] of bySegment) {
+      reads.push(
+        Promise.resolve(local.getMany(segment, list)).then((values) => {
+          if (epoch !== this.epoch) return;
+          for (let i = 0; i < list.length; i++) {
+            const key = list[i];
+            if (this.txn.get(key) === undefined) this.cacheRead(key, values[i] ?? null);
+          }
+        }),
+      );
+    }
+    return Promise.all(reads).then(() => undefined);
+  }
+
+  private afterLocalRead(key: string, bytes: Buffer | null, epoch: number): MaybePromise<V | undefined> {
+    // Local state may have moved while the read was in flight; the cache and buffer are newer than it anyway.
+    if (epoch !== this.epoch) return this.get(key);
+    const entry = this.cache.peek(key);
+    if (entry !== undefined) return entry.value ?? undefined;
+    const buffered = this.txn.get(key);
+    return this.cacheRead(key, buffered !== undefined ? buffered : bytes);
+  }
+
+  private cacheRead(key: string, bytes: Buffer | null): V | undefined {
+    const value = bytes === null ? null : this.deserialize(bytes);
+    this.cache.putClean(key, value, bytes);
+    return value ?? undefined;
+  }
+
+  /**
+   * Entries with keys in [from, toExclusive) of the given segments, segment by segment in the order given and in key
+   * order within each (descending if `reverse`), uncommitted writes included. `accept` filters keys before any value
+   * is deserialized.
+   */
+  range(
+    segments: readonly number[],
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+    accept?: (key: string) => boolean,
+  ): MaybePromise<CoreEntry<V>[]> {
+    const out: CoreEntry<V>[] = [];
+    const step = (i: number): MaybePromise<CoreEntry<V>[]> => {
+      for (; i < segments.length; i++) {
+        const segment = segments[i];
+        const local = this.options.local.range(segment, from, toExclusive, reverse);
+        if (isPromise(local)) {
+          const next = i + 1;
+          return local.then((entries) => {
+            this.mergeSegment(segment, entries, from, toExclusive, reverse, accept, out);
+            return step(next);
+          });
+        }
+        this.mergeSegment(segment, local, from, toExclusive, reverse, accept, out);
+      }
+      return out;
+    };
+    return step(0);
+  }
+
+  private mergeSegment(
+    segment: number,
+    local: readonly LocalEntry[],
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+    accept: ((key: string) => boolean) | undefined,
+    out: CoreEntry<V>[],
+  ): void {
+    const pending = this.pendingInRange(segment, from, toExclusive, reverse, accept);
+    const before = reverse ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
+    let p = 0;
+    for (let l = 0; l < local.length; l++) {
+      const entry = local[l];
+      while (p < pending.length && before(pending[p].key, entry.key)) {
+        const value = pending[p++].value;
+        if (value !== null) out.push({ key: pending[p - 1].key, value });
+      }
+      if (p < pending.length && pending[p].key === entry.key) {
+        const value = pending[p++].value;
+        if (value !== null) out.push({ key: entry.key, value });
+        continue;
+      }
+      if (accept !== undefined && !accept(entry.key)) continue;
+      out.push({ key: entry.key, value: this.committedValue(entry) });
+    }
+    for (; p < pending.length; p++) {
+      const value = pending[p].value;
+      if (value !== null) out.push({ key: pending[p].key, value });
+    }
+  }
+
+  /** A committed entry's value, taken from the cache when it holds the same (clean) value. */
+  private committedValue(entry: LocalEntry): V {
+    const cached = this.cache.peek(entry.key);
+    if (cached !== undefined && !cached.dirty && cached.value !== null) return cached.value;
+    return this.deserialize(entry.value);
+  }
+
+  /** Uncommitted writes (dirty cache entries over the transaction buffer) in range, sorted; null = deleted. */
+  private pendingInRange(
+    segment: number,
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+    accept: ((key: string) => boolean) | undefined,
+  ): { key: string; value: V | null }[] {
+    const segmentOf = this.options.segmentOf;
+    const wanted = (key: string) => segmentOf(key) === segment && (accept === undefined || accept(key));
+    const buffered: { key: string; value: V | null }[] = [];
+    this.txn.forEachInRange(from, toExclusive, reverse, (key, bytes) => {
+      if (wanted(key)) buffered.push({ key, value: bytes === null ? null : this.deserialize(bytes) });
+    });
+    const dirty: { key: string; value: V | null }[] = [];
+    this.cache.forEachDirtyInRange(from, toExclusive, reverse, (entry) => {
+      if (wanted(entry.key)) dirty.push({ key: entry.key, value: entry.value });
+    });
+    if (dirty.length === 0) return buffered;
+    if (buffered.length === 0) return dirty;
+    const before = reverse ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
+    const merged: { key: string; value: V | null }[] = [];
+    let d = 0;
+    for (const b of buffered) {
+      while (d < dirty.length && before(dirty[d].key, b.key)) merged.push(dirty[d++]);
+      if (d < dirty.length && dirty[d].key === b.key) merged.push(dirty[d++]);
+      else merged.push(b);
+    }
+    while (d < dirty.length) merged.push(dirty[d++]);
+    return merged;
+  }
+
+  /** Counts entries: exact for in-memory local state, an estimate on RocksDB. */
+  approximateCount(): MaybePromise<number> {
+    const local = this.options.local;
+    const pendingValue = new Map<string, boolean>();
+    for (const [key, bytes] of this.txn.map) pendingValue.set(key, bytes !== null);
+    for (const entry of this.cache.dirtyEntries()) pendingValue.set(entry.key, entry.value !== null);
+    return andThen(local.approximateCount(), (count) => {
+      for (const [key, exists] of pendingValue) {
+        const committed = local.synchronous
+          ? local.get(this.options.segmentOf(key), key) !== undefined
+          : !exists; // unknown on RocksDB: assume a put adds a key and a delete removes one
+        count += (exists ? 1 : 0) - (committed ? 1 : 0);
+      }
+      return count;
+    });
+  }
+
+  // ---- writes ----
+
+  put(key: string, keyObject: unknown, value: V | null, timestamp: number): void {
+    if (this.options.writeBack) {
+      this.cache.putDirty(key, keyObject, value, timestamp);
+      return;
+    }
+    const bytes = value === null ? null : this.serialize(value);
+    this.log(key, bytes, timestamp);
+    this.txn.set(key, bytes);
+    this.cache.putWritten(key, value, bytes);
+  }
+
+  // ---- commit cycle ----
+
+  pendingEmits(): Promise<void> | undefined {
+    return this.emitChain;
+  }
+
+  /** Flushes dirty cache entries: changelog, transaction buffer, then the flush listener, one entry at a time. */
+  flush(): MaybePromise<void> {
+    const pending = this.emitChain;
+    if (pending !== undefined) return pending.then(() => this.flush());
+    if (this.cache.dirtyCount === 0) return undefined;
+    return this.flushEntries(this.cache.dirtyEntries(), 0);
+  }
+
+  private flushEntries(entries: CacheEntry<V>[], from: number): MaybePromise<void> {
+    for (let i = from; i < entries.length; i++) {
+      const entry = entries[i];
+      if (!entry.dirty || this.cache.peek(entry.key) !== entry) continue;
+      const flushed = this.write(entry);
+      this.cache.markClean(entry, flushed.bytes);
+      const emitted = this.emit(flushed);
+      if (isPromise(emitted)) return emitted.then(() => this.flushEntries(entries, i + 1));
+    }
+    return undefined;
+  }
+
+  /** A dirty entry the cache evicted: written like a flush; its emit is chained after earlier ones. */
+  private evicted(entry: CacheEntry<V>): void {
+    const flushed = this.write(entry);
+    const pending = this.emitChain;
+    if (pending !== undefined) {
+      this.chainEmit(pending.then(() => this.emit(flushed)));
+      return;
+    }
+    const emitted = this.emit(flushed);
+    if (isPromise(emitted)) this.chainEmit(emitted);
+  }
+
+  private chainEmit(promise: Promise<void>): void {
+    const chained: Promise<void> = promise.then(() => {
+      if (this.emitChain === chained) this.emitChain = undefined;
+    });
+    // Whoever awaits pendingEmits() sees a failure; this handler only keeps it from being reported as unhandled.
+    chained.catch(() => {});
+    this.emitChain = chained;
+  }
+
+  /** Serializes a dirty entry into the changelog and the transaction buffer. */
+  private write(entry: CacheEntry<V>): Flushed<V> {
+    const value = entry.value;
+    const bytes = value === null ? null : this.serialize(value);
+    let old: MaybePromise<Buffer | null> | undefined;
+    if (this.listener !== undefined && (this.sendOldValues || value === null)) {
+      // Read before the buffer gets the new value: this is what the store held before this cache cycle.
+      old = entry.oldBytes !== undefined ? entry.oldBytes : this.belowCache(entry.key);
+    }
+    this.log(entry.key, bytes, entry.timestamp);
+    this.txn.set(entry.key, bytes);
+    return { key: entry.key, keyObject: entry.keyObject, value, bytes, timestamp: entry.timestamp, old };
+  }
+
+  private emit(flushed: Flushed<V>): MaybePromise<void> {
+    const listener = this.listener;
+    if (listener === undefined) return undefined;
+    return andThen(flushed.old ?? null, (oldBytes) => {
+      if (flushed.value === null && oldBytes === null) return undefined; // deleted a key that did not exist
+      const oldValue = this.sendOldValues && oldBytes !== null ? this.deserialize(oldBytes) : null;
+      return listener(
+        this.options.listenerKey(flushed.keyObject, flushed.key),
+        flushed.value,
+        oldValue,
+        flushed.timestamp,
+      );
+    });
+  }
+
+  /** The serialized value below the cache: transaction buffer, then committed local state. */
+  private belowCache(key: string): MaybePromise<Buffer | null> {
+    const buffered = this.txn.get(key);
+    if (buffered !== undefined) return buffered;
+    return andThen(this.options.local.get(this.options.segmentOf(key), key), (bytes) => bytes ?? null);
+  }
+
+  /** Applies the transaction buffer to local state (after the Kafka transaction committed). */
+  async commit(extras?: CommitExtras): Promise<void> {
+    const writes = this.txn;
+    if (writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined) {
+      await this.options.local.apply({
+        writes: writes.map,
+        segmentOf: this.options.segmentOf,
+        meta: extras?.meta,
+        dropSegmentsBelow: extras?.dropSegmentsBelow,
+      });
+    }
+    // Reads made while applying saw the buffer; from now on local state holds it.
+    if (this.txn === writes) this.txn = new IndexedMap(writes.ordered);
+    this.epoch++;
+  }
+
+  /** Drops everything not committed: the transaction aborted. */
+  rollback(): void {
+    this.cache.clear();
+    this.txn = new IndexedMap(this.txn.ordered);
+    this.emitChain = undefined;
+    this.epoch++;
+  }
+
+  /**
+   * Applies committed changelog records to local state directly (no cache, changelog or emits). Records whose key
+   * `accept` refuses (expired windows) are skipped.
+   */
+  restore(
+    records: readonly ChangelogRecord[],
+    extras?: CommitExtras,
+    accept?: (key: string) => boolean,
+  ): MaybePromise<void> {
+    if (this.hasUncommittedWrites) {
+      throw new Error(`store ${this.name}: cannot restore while it holds uncommitted writes`);
+    }
+    this.cache.clear();
+    this.epoch++;
+    const writes = new Map<string, Buffer | null>();
+    for (const record of records) {
+      const key = bytesToKey(record.key);
+      if (accept !== undefined && !accept(key)) continue;
+      writes.set(key, record.value);
+    }
+    return this.options.local.apply({
+      writes,
+      segmentOf: this.options.segmentOf,
+      meta: extras?.meta,
+      dropSegmentsBelow: extras?.dropSegmentsBelow,
+    });
+  }
+
+  close(): void {
+    this.cache.close();
+    this.txn = new IndexedMap();
+    this.emitChain = undefined;
+    this.epoch++;
+  }
+
+  // ---- serdes and changelog ----
+
+  serialize(value: V): Buffer {
+    return this.options.valueSerde.serialize(this.serdeTopic, value);
+  }
+
+  deserialize(bytes: Buffer): V {
+    return this.options.valueSerde.deserialize(this.serdeTopic, bytes);
+  }
+
+  private log(key: string, value: Buffer | null, timestamp: number): void {
+    const topic = this.changelogTopic;
+    if (topic === undefined) return;
+    this.options.context.changelog.send({
+      topic,
+      partition: this.options.context.partition,
+      key: keyToBytes(key),
+      value,
+      timestamp,
+    });
+  }
+}

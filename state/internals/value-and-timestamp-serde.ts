@@ -1,0 +1,36 @@
+import type { ValueAndTimestamp } from '../../operators/api/record.js';
+import type { Serde } from '../../schemas/serde.js';
+
+const TWO_32 = 4294967296;
+
+/**
+ * Values of timestamped stores: the 8-byte big-endian timestamp, then the value's bytes (Kafka Streams'
+ * ValueAndTimestampSerializer layout).
+ */
+export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>> {
+  return {
+    name: `ValueAndTimestamp<${inner.name}>`,
+    serialize(topic, data, headers) {
+      const value = inner.serialize(topic, data.value, headers);
+      const out = Buffer.allocUnsafe(8 + value.length);
+      const ts = data.timestamp;
+      const hi = Math.floor(ts / TWO_32);
+      out.writeInt32BE(hi, 0);
+      out.writeUInt32BE(ts - hi * TWO_32, 4);
+      value.copy(out, 8);
+      return out;
+    },
+    deserialize(topic, data, headers) {
+      if (data.length < 8) {
+        throw new RangeError(`ValueAndTimestamp<${inner.name}>: ${data.length} bytes, expected at least 8`);
+      }
+      const timestamp = data.readInt32BE(0) * TWO_32 + data.readUInt32BE(4);
+      return { value: inner.deserialize(topic, data.subarray(8), headers), timestamp };
+    },
+  };
+}
+
+/** The timestamp a timestamped store's changelog record and emits carry: the value's own. */
+export function timestampOfValue(value: ValueAndTimestamp<unknown>): number {
+  return value.timestamp;
+}

@@ -1,0 +1,256 @@
+import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { KeyValue, Windowed } from '../../operators/api/record.js';
+import type { ChangelogRecord, StoreContext } from '../api/store-runtime.js';
+import type { WindowedValue, WindowStore } from '../api/window-store.js';
+import { andThen } from './and-then.js';
+import { iterateEntries } from './async-entries.js';
+import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
+import {
+  after,
+  checkTime,
+  decodeSeq,
+  decodeTime,
+  encodeSeq,
+  encodeTime,
+  MAX_SEQ,
+  MAX_TIME,
+} from './key-codec.js';
+import { KeyEncoder } from './key-encoder.js';
+import { RetentionClock } from './retention-clock.js';
+import { type CommitExtras, type CoreEntry, StoreCore } from './store-core.js';
+
+/** Store key: [key][windowStart: 8][seq: 4]. */
+const SUFFIX = 12;
+const SEQ_META = 'sequenceNumber';
+const NO_SEQ = encodeSeq(0);
+
+export interface WindowStoreParts<K, V> extends StoreParts<K, V> {
+  readonly retentionMs: number;
+  readonly windowSizeMs: number;
+  readonly retainDuplicates: boolean;
+  readonly segmentIntervalMs: number;
+  readonly timestampOf?: (value: V) => number;
+}
+
+/**
+ * A window store over the store core: entries keyed [key][windowStart][seq] in segments of window start time.
+ * Without duplicates seq is 0, so a put overwrites its window; with `retainDuplicates` every put takes the next
+ * sequence number, which is part of the changelog key too, so replaying a changelog twice rebuilds the same entries.
+ * The counter is restored from the changelog (highest seq seen) or from local metadata, so numbers are not reused.
+ */
+export class WindowStoreImpl<K, V> extends CoreBackedStore<V> implements WindowStore<K, V> {
+  protected readonly core: StoreCore<V>;
+  readonly windowSizeMs: number;
+  readonly retentionMs: number;
+  private readonly keys: KeyEncoder<K>;
+  private readonly clock: RetentionClock;
+  private readonly context: StoreContext;
+  private readonly retainDuplicates: boolean;
+  private readonly timestampOf: ((value: V) => number) | undefined;
+  private seq = 0;
+  private committedSeq = 0;
+
+  constructor(parts: WindowStoreParts<K, V>) {
+    super(parts.name, parts.persistent);
+    this.windowSizeMs = parts.windowSizeMs;
+    this.retentionMs = parts.retentionMs;
+    this.retainDuplicates = parts.retainDuplicates;
+    this.context = parts.context;
+    this.timestampOf = parts.timestampOf;
+    this.clock = new RetentionClock(parts.retentionMs, parts.segmentIntervalMs);
+    const clock = this.clock;
+    this.core = new StoreCore<V>({
+      name: parts.name,
+      context: parts.context,
+      changelogTopic: parts.changelogTopic,
+      serdeTopic: parts.serdeTopic,
+      valueSerde: parts.valueSerde,
+      local: parts.local,
+      writeBack: parts.cachingEnabled,
+      segmentOf: (key) => clock.segmentOf(decodeTime(key, key.length - SUFFIX)),
+      listenerKey: (keyObject, key) => this.windowed(keyObject as K, decodeTime(key, key.length - SUFFIX)),
+    });
+    this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);
+  }
+
+  put(key: K, value: V | null, windowStart: number): void {
+    checkTime(windowStart, `store ${this.name}: windowStart`);
+    this.clock.observe(windowStart);
+    if (this.clock.isExpired(windowStart)) return;
+    let seq = NO_SEQ;
+    if (this.retainDuplicates) {
+      if (value === null) return; // nothing to delete in a buffer of duplicates, as in Kafka Streams
+      this.seq = (this.seq + 1) % (MAX_SEQ + 1);
+      seq = encodeSeq(this.seq);
+    }
+    const timestamp =
+      value !== null && this.timestampOf !== undefined
+        ? this.timestampOf(value)
+        : this.context.currentTimestamp();
+    this.core.put(this.keys.encode(key) + encodeTime(windowStart) + seq, key, value, timestamp);
+  }
+
+  fetch(key: K, windowStart: number): MaybePromise<V | undefined>;
+  fetch(key: K, timeFrom: number, timeTo: number): MaybePromise<WindowedValue<V>[]>;
+  fetch(
+    key: K,
+    timeFrom: number,
+    timeTo?: number,
+  ): MaybePromise<V | undefined> | MaybePromise<WindowedValue<V>[]> {
+    if (timeTo !== undefined) return this.fetchRange(key, timeFrom, timeTo, false);
+    if (timeFrom < 0 || this.clock.isExpired(timeFrom)) return undefined;
+    if (this.retainDuplicates) {
+      return andThen(this.fetchRange(key, timeFrom, timeFrom, false), (found) => found[0]?.value);
+    }
+    return this.core.get(this.keys.encode(key) + encodeTime(timeFrom) + NO_SEQ);
+  }
+
+  backwardFetch(key: K, timeFrom: number, timeTo: number): MaybePromise<WindowedValue<V>[]> {
+    return this.fetchRange(key, timeFrom, timeTo, true);
+  }
+
+  fetchAll(timeFrom: number, timeTo: number): AsyncIterable<KeyValue<Windowed<K>, V>> {
+    return this.scanAll(timeFrom, timeTo, false);
+  }
+
+  backwardFetchAll(timeFrom: number, timeTo: number): AsyncIterable<KeyValue<Windowed<K>, V>> {
+    return this.scanAll(timeFrom, timeTo, true);
+  }
+
+  all(): AsyncIterable<KeyValue<Windowed<K>, V>> {
+    return this.scanAll(0, MAX_TIME, false);
+  }
+
+  backwardAll(): AsyncIterable<KeyValue<Windowed<K>, V>> {
+    return this.scanAll(0, MAX_TIME, true);
+  }
+
+  private fetchRange(
+    key: K,
+    timeFrom: number,
+    timeTo: number,
+    reverse: boolean,
+  ): MaybePromise<WindowedValue<V>[]> {
+    const from = Math.max(timeFrom, this.clock.lowestLiveTime());
+    if (timeTo < from) return [];
+    const encoded = this.keys.encode(key);
+    const length = encoded.length + SUFFIX;
+    const segments = this.clock.segmentsBetween(from, timeTo);
+    if (reverse) segments.reverse();
+    const found = this.core.range(
+      segments,
+      encoded + encodeTime(from),
+      after(encoded + encodeTime(timeTo) + encodeSeq(MAX_SEQ)),
+      reverse,
+      // The range bounds guarantee the key prefix; the length rules out longer keys that share it.
+      (storeKey) => storeKey.length === length,
+    );
+    return andThen(found, (entries) =>
+      entries.map((entry) => ({
+        windowStart: decodeTime(entry.key, entry.key.length - SUFFIX),
+        value: entry.value,
+      })),
+    );
+  }
+
+  private scanAll(
+    timeFrom: number,
+    timeTo: number,
+    reverse: boolean,
+  ): AsyncIterable<KeyValue<Windowed<K>, V>> {
+    const from = Math.max(timeFrom, this.clock.lowestLiveTime());
+    if (timeTo < from) return iterateEntries([], (entry: KeyValue<Windowed<K>, V>) => entry);
+    const found = this.core.range(
+      this.clock.segmentsBetween(from, timeTo),
+      undefined,
+      undefined,
+      false,
+      (key) => {
+        const time = decodeTime(key, key.length - SUFFIX);
+        return time >= from && time <= timeTo;
+      },
+    );
+    return iterateEntries(
+      andThen(found, (entries) => byTimeThenKey(entries, reverse)),
+      (entry) => ({
+        key: this.windowed(
+          this.keys.decode(entry.key.slice(0, -SUFFIX)),
+          decodeTime(entry.key, entry.key.length - SUFFIX),
+        ),
+        value: entry.value,
+      }),
+    );
+  }
+
+  private windowed(key: K, start: number): Windowed<K> {
+    return { key, window: { start, end: start + this.windowSizeMs } };
+  }
+
+  // ---- runtime ----
+
+  protected override loaded(): MaybePromise<void> {
+    const local = this.core.local;
+    return andThen(local.getMeta(RetentionClock.metaName), (observed) => {
+      this.clock.readMeta(observed);
+      return andThen(local.getMeta(SEQ_META), (seq) => {
+        this.seq = this.committedSeq = seq !== undefined && seq.length === 4 ? seq.readUInt32BE(0) : 0;
+      });
+    });
+  }
+
+  override async restore(records: readonly ChangelogRecord[]): Promise<void> {
+    for (const record of records) {
+      const key = record.key;
+      if (key.length < SUFFIX) throw new Error(`store ${this.name}: changelog key of ${key.length} bytes`);
+      this.clock.observe(
+        key.readUInt32BE(key.length - SUFFIX) * 4294967296 + key.readUInt32BE(key.length - 8),
+      );
+      if (this.retainDuplicates) this.seq = Math.max(this.seq, key.readUInt32BE(key.length - 4));
+    }
+    const clock = this.clock;
+    await this.core.restore(
+      records,
+      this.commitExtras(),
+      (storeKey) => !clock.isExpired(decodeTime(storeKey, storeKey.length - SUFFIX)),
+    );
+    this.committed();
+  }
+
+  protected override commitExtras(): CommitExtras {
+    const meta = new Map<string, Buffer>();
+    this.clock.writeMeta(meta);
+    if (this.retainDuplicates) {
+      const seq = Buffer.allocUnsafe(4);
+      seq.writeUInt32BE(this.seq, 0);
+      meta.set(SEQ_META, seq);
+    }
+    return { meta, dropSegmentsBelow: this.clock.dropSegmentsBelow() };
+  }
+
+  protected override committed(): void {
+    this.clock.commit();
+    this.committedSeq = this.seq;
+  }
+
+  protected override rolledBack(): void {
+    this.clock.rollback();
+    this.seq = this.committedSeq;
+  }
+}
+
+/** Orders window entries by window start, then key bytes, then sequence number (fetchAll's documented order). */
+function byTimeThenKey<V>(entries: CoreEntry<V>[], reverse: boolean): CoreEntry<V>[] {
+  const sign = reverse ? -1 : 1;
+  const keyed = entries.map((entry) => ({
+    entry,
+    time: decodeTime(entry.key, entry.key.length - SUFFIX),
+    key: entry.key.slice(0, -SUFFIX),
+    seq: decodeSeq(entry.key, entry.key.length - 4),
+  }));
+  keyed.sort((a, b) => {
+    if (a.time !== b.time) return (a.time - b.time) * sign;
+    if (a.key !== b.key) return (a.key < b.key ? -1 : 1) * sign;
+    return (a.seq - b.seq) * sign;
+  });
+  return keyed.map((k) => k.entry);
+}

@@ -1,0 +1,82 @@
+import type { LocalBatch, LocalEntry, LocalStore } from '../internals/local-store.js';
+import { IndexedMap } from './indexed-map.js';
+
+/** Committed state held in memory: one map per segment, so dropping a segment is deleting one map. */
+export class InMemoryLocalStore implements LocalStore {
+  readonly synchronous = true;
+  private segments = new Map<number, IndexedMap<Buffer>>();
+  private meta = new Map<string, Buffer>();
+  private count = 0;
+
+  async open(_fresh: boolean): Promise<void> {
+    // Nothing survives a restart in memory: always fresh.
+    this.segments = new Map();
+    this.meta = new Map();
+    this.count = 0;
+  }
+
+  get(segment: number, key: string): Buffer | undefined {
+    return this.segments.get(segment)?.get(key);
+  }
+
+  getMany(segment: number, keys: readonly string[]): (Buffer | undefined)[] {
+    const map = this.segments.get(segment);
+    return keys.map((key) => map?.get(key));
+  }
+
+  range(
+    segment: number,
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+  ): LocalEntry[] {
+    const out: LocalEntry[] = [];
+    this.segments.get(segment)?.forEachInRange(from, toExclusive, reverse, (key, value) => {
+      out.push({ key, value });
+    });
+    return out;
+  }
+
+  apply(batch: LocalBatch): void {
+    const drop = batch.dropSegmentsBelow;
+    if (drop !== undefined) {
+      for (const [id, map] of this.segments) {
+        if (id < drop) {
+          this.count -= map.size;
+          this.segments.delete(id);
+        }
+      }
+    }
+    for (const [key, value] of batch.writes) {
+      const id = batch.segmentOf(key);
+      if (drop !== undefined && id < drop) continue;
+      let map = this.segments.get(id);
+      if (value === null) {
+        if (map?.delete(key)) this.count--;
+        continue;
+      }
+      if (map === undefined) {
+        map = new IndexedMap<Buffer>();
+        this.segments.set(id, map);
+      }
+      const before = map.size;
+      map.set(key, value);
+      this.count += map.size - before;
+    }
+    if (batch.meta !== undefined) for (const [name, value] of batch.meta) this.meta.set(name, value);
+  }
+
+  getMeta(name: string): Buffer | undefined {
+    return this.meta.get(name);
+  }
+
+  approximateCount(): number {
+    return this.count;
+  }
+
+  async close(): Promise<void> {
+    this.segments = new Map();
+    this.meta = new Map();
+    this.count = 0;
+  }
+}

@@ -1,0 +1,3 @@
+import { describeStoreContract } from './support/store-contract.js';
+
+describeStoreContract({ name: 'in-memory', persistent: false });
