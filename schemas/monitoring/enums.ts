@@ -36,10 +36,11 @@ export const noDataBehaviourSchema = {
 } as const;
 
 /**
- * States an alert is published in. INACTIVE is never published (it is the absence of an alert); PENDING only when the
- * topology is asked to publish pending alerts.
+ * States an alert is published in: FIRING and NODATA are active, RESOLVED ends the episode. INACTIVE and PENDING
+ * (condition holding but not yet for `for`) are internal to the alerting topology: Alertmanager-style consumers act on
+ * firing and resolved alerts only, and a pending alert that clears must not need a retraction.
  */
-export const ALERT_STATES = ['PENDING', 'FIRING', 'RESOLVED', 'NODATA'] as const;
+export const ALERT_STATES = ['FIRING', 'RESOLVED', 'NODATA'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 export const alertStateSchema = { type: 'enum', name: 'AlertState', symbols: ALERT_STATES } as const;
 
