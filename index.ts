@@ -19,8 +19,54 @@ export type {
   ValueAndTimestamp,
   Windowed,
 } from './operators/api/record.js';
-export type { Serde, SerdeTarget } from './schemas/serde.js';
+export type {
+  ConsumedRecord,
+  StreamPartitioner,
+  TimestampExtractor,
+  TopicNameExtractor,
+} from './operators/api/timestamp-extractor.js';
+export { KGroupedStream } from './operators/dsl/kgrouped-stream.js';
+export { BranchedKStream, KStream } from './operators/dsl/kstream.js';
+export { KTable } from './operators/dsl/ktable.js';
+export type {
+  Consumed,
+  Grouped,
+  Joined,
+  Materialized,
+  Named,
+  Produced,
+  Repartitioned,
+  SerdeFor,
+  StoreType,
+  StreamJoined,
+} from './operators/dsl/options.js';
+// DSL
+export { StreamsBuilder } from './operators/dsl/streams-builder.js';
+export { CopartitioningError } from './operators/graph/partition-resolver.js';
+// Topology
+export { Topology } from './operators/graph/topology.js';
+export { TopologyBuildError } from './operators/graph/topology-builder.js';
+export type {
+  GlobalStoreDescription,
+  InternalTopicDescription,
+  NodeDescription,
+  StoreDescription,
+  SubtopologyDescription,
+  TopologyDescription,
+} from './operators/graph/topology-description.js';
+export type { InputTopicOptions, TestRecord } from './runtime/driver/test-topics.js';
+export { TestInputTopic, TestOutputTopic } from './runtime/driver/test-topics.js';
+export type { TopologyTestDriverConfig } from './runtime/driver/topology-test-driver.js';
+// Test driver
+export { TopologyTestDriver } from './runtime/driver/topology-test-driver.js';
+export type { ErrorHandlerSettings, ExceptionHandlerSetting } from './runtime/engine/error-handlers.js';
+// Errors
+export { DLQ_HEADERS, StreamsError } from './runtime/engine/error-handlers.js';
+export type { MetricSample, StreamsMetrics } from './runtime/engine/metrics.js';
+export type { AnySerde, Serde, SerdeTarget } from './schemas/serde.js';
 export { SerdeNotReadyError, SerializationError } from './schemas/serde.js';
+// Serdes
+export { Serdes } from './schemas/serdes.js';
 export type { KeyValueStore, ReadOnlyKeyValueStore } from './state/api/key-value-store.js';
 export type { ReadOnlySessionStore, SessionStore } from './state/api/session-store.js';
 export type { StateStore } from './state/api/state-store.js';

@@ -9,7 +9,10 @@ export function isPromise<T>(value: MaybePromise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
 }
 
-/** Runs `next` with the value now, or after the promise settles; stays synchronous for synchronous input. */
-export function then<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
+/**
+ * Runs `next` with the value now, or after the promise settles; stays synchronous for synchronous input.
+ * (Not named `then`: a module exporting `then` is a thenable, and `await import()` of it would call it.)
+ */
+export function andThen<T, R>(value: MaybePromise<T>, next: (value: T) => MaybePromise<R>): MaybePromise<R> {
   return isPromise(value) ? value.then(next) : next(value);
 }

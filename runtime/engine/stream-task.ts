@@ -77,6 +77,8 @@ export class StreamTask implements TaskServices {
   private consumed = new Map<string, { topic: string; partition: number; offset: number }>();
   private committed = new Map<string, { topic: string; partition: number; offset: number }>();
   private current: RawRecord | undefined;
+  /** Event time of the record being processed, or the time of the running punctuation (stamps changelog records). */
+  private currentTime = -1;
   private inflight: Promise<void>[] = [];
   private commitRequested = false;
   private readonly log: Logger;
@@ -161,6 +163,7 @@ export class StreamTask implements TaskServices {
     const timestamp = this.extractTimestamp(def, raw, key, value);
     if (timestamp === undefined) return this.finishRecord(raw);
     if (timestamp > this.streamTime) this.streamTime = timestamp;
+    this.currentTime = timestamp;
     const record: StreamRecord<unknown, unknown> = { key, value, timestamp, headers: raw.headers };
     let r: MaybePromise<void>;
     try {
@@ -349,6 +352,11 @@ export class StreamTask implements TaskServices {
     return this.streamTime;
   }
 
+  /** Event time of the record being processed, or the running punctuation's time. */
+  currentTimestampMs(): number {
+    return this.currentTime;
+  }
+
   wallClockMs(): number {
     return this.config.clock.nowMs();
   }
@@ -374,11 +382,14 @@ export class StreamTask implements TaskServices {
         type,
       });
       const previous = this.current;
+      const previousTime = this.currentTime;
       this.current = undefined;
+      this.currentTime = timestampMs;
       try {
         const r = p(timestampMs);
         const settle = () => {
           this.current = previous;
+          this.currentTime = previousTime;
           if (this.inflight.length === 0) return undefined;
           const pending = this.inflight;
           this.inflight = [];
@@ -387,6 +398,7 @@ export class StreamTask implements TaskServices {
         return isPromise(r) ? r.then(settle) : settle();
       } catch (e) {
         this.current = previous;
+        this.currentTime = previousTime;
         throw new ProcessorFailure(node.nodeName, e);
       }
     };

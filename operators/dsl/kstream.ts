@@ -1,0 +1,280 @@
+// KStream: an unbounded stream of records (Kafka Streams' KStream), typed by key and value.
+import type { ProcessorSupplier } from '../api/processor.js';
+import type { TopicNameExtractor } from '../api/timestamp-extractor.js';
+import { supplierFn } from '../graph/nodes.js';
+import {
+  BranchProcessor,
+  FilterProcessor,
+  FlatMapProcessor,
+  FlatMapValuesProcessor,
+  ForeachProcessor,
+  MapProcessor,
+  MapValuesProcessor,
+  PassThroughProcessor,
+  PeekProcessor,
+  SelectKeyProcessor,
+} from '../processors/stateless.js';
+import {
+  type AnyProcessor,
+  addProcessor,
+  nextAnchor,
+  passThroughNode,
+  repartition,
+  requireSerde,
+  type StreamPosition,
+} from './build-context.js';
+import { KGroupedStream } from './kgrouped-stream.js';
+import type { KTable } from './ktable.js';
+import type { Grouped, Materialized, Named, Produced, Repartitioned, SerdeFor } from './options.js';
+import { streamToTable } from './table-from-stream.js';
+
+export class KStream<K, V> {
+  /** @internal */
+  constructor(readonly position: StreamPosition) {}
+
+  private next<K2, V2>(
+    node: string,
+    options: Named | undefined,
+    changes: {
+      keySerde?: unknown;
+      valueSerde?: unknown;
+      keyChanged?: boolean;
+      dropValueSerde?: boolean;
+      dropKeySerde?: boolean;
+    },
+  ): KStream<K2, V2> {
+    const p = this.position;
+    return new KStream<K2, V2>({
+      ctx: p.ctx,
+      node,
+      anchor: nextAnchor(p, options?.name),
+      keySerde: changes.dropKeySerde ? undefined : p.keySerde,
+      valueSerde: changes.dropValueSerde ? undefined : p.valueSerde,
+      repartitionRequired: p.repartitionRequired || changes.keyChanged === true,
+    });
+  }
+
+  private add(kind: string, supplier: () => AnyProcessor, options?: Named): string {
+    return addProcessor(this.position, kind, supplier, { name: options?.name });
+  }
+
+  /** Keeps the records for which `predicate` holds. */
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
+    const node = this.add('filter', () => new FilterProcessor(predicate as never, true), options);
+    return this.next(node, options, {});
+  }
+
+  /** Drops the records for which `predicate` holds. */
+  filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
+    const node = this.add('filterNot', () => new FilterProcessor(predicate as never, false), options);
+    return this.next(node, options, {});
+  }
+
+  /** A new key and value per record; key-based operations downstream repartition first. */
+  map<KR, VR>(mapper: (key: K, value: V) => readonly [KR, VR], options?: Named): KStream<KR, VR> {
+    const node = this.add('map', () => new MapProcessor(mapper as never), options);
+    return this.next(node, options, { keyChanged: true, dropKeySerde: true, dropValueSerde: true });
+  }
+
+  /** A new value per record; the key (and partitioning) stays. */
+  mapValues<VR>(mapper: (value: V, key: K) => VR, options?: Named): KStream<K, VR> {
+    const node = this.add('mapValues', () => new MapValuesProcessor(mapper as never), options);
+    return this.next(node, options, { dropValueSerde: true });
+  }
+
+  /** Zero or more records per record; key-based operations downstream repartition first. */
+  flatMap<KR, VR>(
+    mapper: (key: K, value: V) => Iterable<readonly [KR, VR]>,
+    options?: Named,
+  ): KStream<KR, VR> {
+    const node = this.add('flatMap', () => new FlatMapProcessor(mapper as never), options);
+    return this.next(node, options, { keyChanged: true, dropKeySerde: true, dropValueSerde: true });
+  }
+
+  /** Zero or more values per record, keeping the key. */
+  flatMapValues<VR>(mapper: (value: V, key: K) => Iterable<VR>, options?: Named): KStream<K, VR> {
+    const node = this.add('flatMapValues', () => new FlatMapValuesProcessor(mapper as never), options);
+    return this.next(node, options, { dropValueSerde: true });
+  }
+
+  /** A new key per record; key-based operations downstream repartition first. */
+  selectKey<KR>(selector: (key: K, value: V) => KR, options?: Named): KStream<KR, V> {
+    const node = this.add('selectKey', () => new SelectKeyProcessor(selector as never), options);
+    return this.next(node, options, { keyChanged: true, dropKeySerde: true });
+  }
+
+  /** Runs `action` for each record and passes it on unchanged. */
+  peek(action: (key: K, value: V) => void, options?: Named): KStream<K, V> {
+    const node = this.add('peek', () => new PeekProcessor(action as never), options);
+    return this.next(node, options, {});
+  }
+
+  /** Runs `action` for each record (terminal). */
+  foreach(action: (key: K, value: V) => void, options?: Named): void {
+    this.add('foreach', () => new ForeachProcessor(action as never), options);
+  }
+
+  /**
+   * Splits the stream by predicates: `split().branch(p1, { name: 'a' }).branch(p2).defaultBranch()` returns the
+   * branches by name; `split({ name: 'route-' })` prefixes those names, as in Kafka Streams.
+   */
+  split<P extends string = ''>(options: { readonly name?: P } = {}): BranchedKStream<K, V, P, never> {
+    return new BranchedKStream<K, V, P, never>(this, options.name);
+  }
+
+  /** Records of both streams, in the order they arrive. */
+  merge(other: KStream<K, V>, options?: Named): KStream<K, V> {
+    const a = this.position;
+    const b = other.position;
+    const node = passThroughNode([a, b], 'merge', options?.name);
+    return new KStream<K, V>({
+      ctx: a.ctx,
+      node,
+      anchor: nextAnchor(a, options?.name),
+      keySerde: a.keySerde ?? b.keySerde,
+      valueSerde: a.valueSerde ?? b.valueSerde,
+      repartitionRequired: a.repartitionRequired || b.repartitionRequired,
+    });
+  }
+
+  /** Writes the stream through an internal topic so that it is partitioned by its current key. */
+  repartition(options: Repartitioned<K, V> = {}): KStream<K, V> {
+    const p = this.position;
+    const name = p.ctx.names.topic(p.anchor, options.name);
+    const position = repartition(p, {
+      name,
+      keySerde: options.key ?? p.keySerde,
+      valueSerde: options.value ?? p.valueSerde,
+      numberOfPartitions: options.numberOfPartitions,
+      partitioner: options.partitioner,
+      operation: 'repartition()',
+    });
+    return new KStream<K, V>(position);
+  }
+
+  /** Writes the stream to a topic (or a topic chosen per record). */
+  to(topic: string | TopicNameExtractor<K, V>, produced: Produced<K, V> = {}): void {
+    const p = this.position;
+    const target = typeof topic === 'string' ? topic : 'dynamic';
+    const keySerde = requireSerde(produced.key ?? p.keySerde, `to('${target}')`, 'pass `key` in its options');
+    const valueSerde = requireSerde(
+      produced.value ?? p.valueSerde,
+      `to('${target}')`,
+      'pass `value` in its options',
+    );
+    const name = p.ctx.names.derive(p.anchor, `to-${target}`, produced.name);
+    p.ctx.graph.addSink(
+      {
+        type: 'sink',
+        name,
+        topic: topic as string | TopicNameExtractor<unknown, unknown>,
+        internal: false,
+        keySerde,
+        valueSerde,
+        ...(produced.partitioner ? { partitioner: produced.partitioner as never } : {}),
+      },
+      [p.node],
+    );
+  }
+
+  /** The latest value per key, as a table (null values delete). */
+  toTable(options: Named & Materialized<K, V> = {}): KTable<K, V> {
+    return streamToTable(this, options);
+  }
+
+  /** Runs a Processor API processor on each record; it may forward records of other types and use stores. */
+  process<KR = never, VR = never>(
+    supplier: ProcessorSupplier<K, V, KR, VR>,
+    options: Named & { readonly stores?: readonly string[] } = {},
+  ): KStream<KR, VR> {
+    const node = addProcessor(this.position, 'process', supplierFn(supplier) as () => AnyProcessor, {
+      name: options.name,
+      stores: options.stores,
+    });
+    // A processor may change keys: key-based operations downstream repartition first (as in Kafka Streams).
+    return this.next(node, options, { keyChanged: true, dropKeySerde: true, dropValueSerde: true });
+  }
+
+  /** Groups by the current key, for aggregations; repartitions first if the key changed upstream. */
+  groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
+    return new KGroupedStream<K, V>(this.position, grouped);
+  }
+
+  /** Groups by a new key (selectKey + groupByKey): always repartitions. */
+  groupBy<KR>(
+    selector: (key: K, value: V) => KR,
+    grouped: Grouped<KR, V> & { readonly key: SerdeFor<KR> },
+  ): KGroupedStream<KR, V> {
+    const selected = this.selectKey(
+      selector,
+      grouped.name ? { name: `${grouped.name}-selectKey` } : undefined,
+    );
+    return new KGroupedStream<KR, V>(selected.position, grouped);
+  }
+}
+
+/** Kafka Streams' BranchedKStream: collects branches, then returns them by name (prefix + branch name). */
+export class BranchedKStream<K, V, P extends string, Names extends string> {
+  private readonly branches: Array<{ name: string; predicate: (key: K, value: V) => boolean }> = [];
+
+  /** @internal */
+  constructor(
+    private readonly stream: KStream<K, V>,
+    private readonly prefix: P | undefined,
+  ) {}
+
+  /** Adds a branch; a record goes to the first branch whose predicate holds. Unnamed branches are named 1, 2, ... */
+  branch<N extends string = `${number}`>(
+    predicate: (key: K, value: V) => boolean,
+    options: { readonly name?: N } = {},
+  ): BranchedKStream<K, V, P, Names | N> {
+    this.branches.push({ name: options.name ?? String(this.branches.length + 1), predicate });
+    return this as unknown as BranchedKStream<K, V, P, Names | N>;
+  }
+
+  /** Finishes with a branch for records no predicate matched (named `0` unless given). */
+  defaultBranch<N extends string = '0'>(
+    options: { readonly name?: N } = {},
+  ): Record<`${P}${Names | N}`, KStream<K, V>> {
+    return this.finish(options.name ?? '0');
+  }
+
+  /** Finishes without a default branch: records no predicate matched are dropped. */
+  noDefaultBranch(): Record<`${P}${Names}`, KStream<K, V>> {
+    return this.finish(undefined);
+  }
+
+  private finish<R>(defaultName: string | undefined): R {
+    const p = this.stream.position;
+    const { ctx } = p;
+    const splitter = this.prefix
+      ? ctx.names.claim(this.prefix.replace(/-$/, '') || this.prefix)
+      : ctx.names.derive(p.anchor, 'split');
+    const all = [...this.branches.map((b) => b.name), ...(defaultName !== undefined ? [defaultName] : [])];
+    const childNames = all.map((n) => ctx.names.claim(`${splitter}-${n}`));
+    const branchSpecs = this.branches.map((b, i) => ({
+      predicate: b.predicate as never,
+      child: childNames[i],
+    }));
+    const defaultChild = defaultName !== undefined ? childNames[childNames.length - 1] : undefined;
+    ctx.graph.addProcessor(
+      {
+        type: 'processor',
+        name: splitter,
+        supplier: () => new BranchProcessor(branchSpecs, defaultChild),
+        stores: [],
+      },
+      [p.node],
+    );
+    const out: Record<string, KStream<K, V>> = {};
+    all.forEach((n, i) => {
+      const child = childNames[i];
+      ctx.graph.addProcessor(
+        { type: 'processor', name: child, supplier: () => new PassThroughProcessor(), stores: [] },
+        [splitter],
+      );
+      out[`${this.prefix ?? ''}${n}`] = new KStream<K, V>({ ...p, node: child, anchor: child });
+    });
+    return out as R;
+  }
+}

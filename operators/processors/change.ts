@@ -1,0 +1,60 @@
+// KTable updates travel between table operators as Changes: the new value and the value it replaced (null for an
+// insert; a null new value is a delete). KTable.toStream() turns them back into plain records.
+import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { ProcessorContext } from '../api/processor.js';
+import type { Headers, ValueAndTimestamp } from '../api/record.js';
+
+export interface Change<V> {
+  readonly newValue: V | null;
+  readonly oldValue: V | null;
+}
+
+const NO_HEADERS: Headers = {};
+
+interface CachingStore {
+  setFlushListener?(
+    listener: (key: unknown, newValue: unknown, oldValue: unknown, timestamp: number) => MaybePromise<void>,
+  ): boolean;
+}
+
+/**
+ * Forwards a table operator's updates as Changes (Kafka Streams' TimestampedTupleForwarder): when its store caches,
+ * the store's flush listener forwards deduplicated updates at commit; otherwise every update is forwarded at once.
+ */
+export class TableForwarder {
+  private readonly cached: boolean;
+
+  constructor(
+    store: CachingStore,
+    private readonly ctx: ProcessorContext<unknown, Change<unknown>>,
+  ) {
+    this.cached =
+      store.setFlushListener?.((key, newValue, oldValue, timestamp) =>
+        ctx.forward({
+          key,
+          value: {
+            newValue: (newValue as ValueAndTimestamp<unknown> | null)?.value ?? null,
+            oldValue: (oldValue as ValueAndTimestamp<unknown> | null)?.value ?? null,
+          },
+          timestamp,
+          headers: NO_HEADERS,
+        }),
+      ) ?? false;
+  }
+
+  maybeForward(
+    key: unknown,
+    newValue: unknown,
+    oldValue: unknown,
+    timestamp: number,
+    headers: Headers = NO_HEADERS,
+  ): MaybePromise<void> {
+    if (this.cached) return;
+    return this.ctx.forward({
+      key,
+      value: { newValue: newValue ?? null, oldValue: oldValue ?? null },
+      timestamp,
+      headers,
+    });
+  }
+}

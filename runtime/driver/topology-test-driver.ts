@@ -1,0 +1,362 @@
+// TopologyTestDriver: runs a topology's real processors and stores in memory, without a broker, deterministically
+// (Kafka Streams' TopologyTestDriver). Every piped record is processed completely - through repartition topics too -
+// and committed before pipeInput resolves, so caches flush after each input record, as in Kafka Streams' driver.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { logger } from '../../common/logger.js';
+import type { Headers, ValueAndTimestamp } from '../../operators/api/record.js';
+import { internalTopicName, type Subtopology, type Topology } from '../../operators/graph/topology.js';
+import type { Serde } from '../../schemas/serde.js';
+import type { KeyValueStore } from '../../state/api/key-value-store.js';
+import type { SessionStore } from '../../state/api/session-store.js';
+import type { StateStore } from '../../state/api/state-store.js';
+import type { WindowStore } from '../../state/api/window-store.js';
+import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
+import { StreamsMetrics } from '../engine/metrics.js';
+import type { RawRecord } from '../engine/raw-record.js';
+import type { OutputRecord, RecordCollector } from '../engine/record-collector.js';
+import { plainKeyValueView, plainWindowView } from '../engine/store-views.js';
+import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
+import { DriverState } from './driver-state.js';
+import { type InputTopicOptions, TestInputTopic, TestOutputTopic } from './test-topics.js';
+
+export interface TopologyTestDriverConfig extends ErrorHandlerSettings {
+  /** Prefix of internal topic names (default `test-driver`). */
+  readonly applicationId?: string;
+  /** Initial mocked wall-clock time, and default time of input topics (default 0: deterministic). */
+  readonly startTimeMs?: number;
+  /**
+   * Directory for persistent (RocksDB) stores. Default: a fresh temporary directory removed on close(). Reopening a
+   * driver on the same directory resumes from the local state (restart tests).
+   */
+  readonly stateDir?: string;
+  /** Record cache budget in bytes (default 10 MiB); caches flush after every input record. */
+  readonly cacheMaxBytes?: number;
+}
+
+type SerdeOf<T> = Serde<NonNullable<T>>;
+
+export class TopologyTestDriver {
+  readonly applicationId: string;
+  private readonly clock: { nowMs: number };
+  private readonly metricsRegistry = new StreamsMetrics();
+  private readonly tasks = new Map<number, StreamTask>();
+  private readonly globalTasks: StreamTask[] = [];
+  private readonly readers = new Map<string, StreamTask>();
+  /** Records written to each topic and not yet read by an output topic. */
+  private readonly outputs = new Map<string, OutputRecord[]>();
+  private readonly nextOffset = new Map<string, number>();
+  private readonly produced = new Set<string>();
+  private readonly internalTopics: ReadonlySet<string>;
+  private readonly state: DriverState;
+  private readonly ownsStateDir: boolean;
+  private readonly ready: Promise<void>;
+  private closed = false;
+  /** Serializes pipes and clock advances: the driver processes one thing at a time, like a stream thread. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly config: TopologyTestDriverConfig = {},
+  ) {
+    this.applicationId = config.applicationId ?? 'test-driver';
+    this.clock = { nowMs: config.startTimeMs ?? 0 };
+    this.ownsStateDir = config.stateDir === undefined;
+    const stateDir = config.stateDir ?? mkdtempSync(join(tmpdir(), 'tributary-driver-'));
+    this.state = new DriverState(this.applicationId, stateDir, config.cacheMaxBytes ?? 10 * 1024 * 1024);
+    this.internalTopics = new Set(
+      topology.internalTopics.map((t) => internalTopicName(this.applicationId, t.name)),
+    );
+    this.ready = this.initialize();
+    // Surface initialization errors on first use, not as an unhandled rejection.
+    this.ready.catch(() => undefined);
+  }
+
+  private async initialize(): Promise<void> {
+    await this.prepareSerdes();
+    const clock: Clock = { nowMs: () => this.clock.nowMs };
+    const collector = this.collector();
+    const globalStores = new Map<string, StateStore>();
+    for (const [i, g] of this.topology.globalStores.entries()) {
+      const st: Subtopology = {
+        id: this.topology.subtopologies.length + i,
+        nodes: [g.source, g.processor],
+        children: new Map([[g.source.name, [g.processor.name]]]),
+        parents: new Map([[g.processor.name, [g.source.name]]]),
+        sources: [g.source],
+        sinks: [],
+        stores: [{ builder: g.store, processors: [g.processor.name] }],
+        copartitionGroups: [],
+      };
+      const task = await this.createTask(st, collector, clock, new Map());
+      const store = task.store(g.store.name);
+      if (store) globalStores.set(g.store.name, store);
+      this.globalTasks.push(task);
+    }
+    for (const st of this.topology.subtopologies) {
+      const task = await this.createTask(st, collector, clock, globalStores);
+      this.tasks.set(st.id, task);
+    }
+    for (const task of [...this.globalTasks, ...this.tasks.values()]) {
+      for (const topic of task.inputTopics()) this.readers.set(topic, task);
+    }
+  }
+
+  private async createTask(
+    st: Subtopology,
+    collector: RecordCollector,
+    clock: Clock,
+    globalStores: ReadonlyMap<string, StateStore>,
+  ): Promise<StreamTask> {
+    const id = taskId(st.id, 0);
+    const ref: { task?: StreamTask } = {};
+    const state = await this.state.open(id.toString(), st, () => ref.task?.currentTimestampMs() ?? -1);
+    const task = new StreamTask({
+      id,
+      applicationId: this.applicationId,
+      subtopology: st,
+      state,
+      globalStores,
+      collector,
+      clock,
+      errors: this.config,
+      metrics: this.metricsRegistry,
+      logger,
+    });
+    ref.task = task;
+    await task.initialize();
+    return task;
+  }
+
+  /** Serdes with asynchronous preparation (schema registry) are prepared for every topic they serve. */
+  private async prepareSerdes(): Promise<void> {
+    const jobs: Promise<void>[] = [];
+    const prepare = (serde: { prepare?: Serde<unknown>['prepare'] }, topic: string, isKey: boolean) => {
+      if (serde.prepare) jobs.push(serde.prepare({ topic, isKey }));
+    };
+    const physical = (topic: string, internal: boolean) =>
+      internal ? internalTopicName(this.applicationId, topic) : topic;
+    for (const st of this.topology.subtopologies) {
+      for (const s of st.sources) {
+        for (const t of s.topics) {
+          prepare(s.keySerde, physical(t, s.internal), true);
+          prepare(s.valueSerde, physical(t, s.internal), false);
+        }
+      }
+      for (const s of st.sinks) {
+        if (typeof s.topic !== 'string') continue;
+        prepare(s.keySerde, physical(s.topic, s.internal), true);
+        prepare(s.valueSerde, physical(s.topic, s.internal), false);
+      }
+      for (const { builder } of st.stores) {
+        const changelog = internalTopicName(this.applicationId, `${builder.name}-changelog`);
+        prepare(builder.keySerde, changelog, true);
+        prepare(builder.valueSerde, changelog, false);
+      }
+    }
+    await Promise.all(jobs);
+  }
+
+  // ---- topics ----
+
+  createInputTopic<K, V>(
+    name: string,
+    keySerde: SerdeOf<K>,
+    valueSerde: SerdeOf<V>,
+    options: InputTopicOptions = {},
+  ): TestInputTopic<K, V> {
+    return new TestInputTopic<K, V>(
+      name,
+      keySerde,
+      valueSerde,
+      { pipe: (topic, key, value, timestamp, headers) => this.pipe(topic, key, value, timestamp, headers) },
+      options.startTimestampMs ?? this.config.startTimeMs ?? 0,
+      options.autoAdvanceMs ?? 0,
+    );
+  }
+
+  createOutputTopic<K, V>(name: string, keySerde: SerdeOf<K>, valueSerde: SerdeOf<V>): TestOutputTopic<K, V> {
+    return new TestOutputTopic<K, V>(name, keySerde, valueSerde, {
+      take: (topic, max) => {
+        const list = this.outputs.get(topic) ?? [];
+        const taken = list.splice(0, Math.min(max, list.length));
+        return taken;
+      },
+      peekSize: (topic) => this.outputs.get(topic)?.length ?? 0,
+    });
+  }
+
+  /** Topics the topology has written to (user and internal topics). */
+  producedTopicNames(): string[] {
+    return [...this.produced];
+  }
+
+  // ---- time ----
+
+  /** Advances the mocked wall clock and fires due wall-clock punctuations (once each, as Kafka Streams' driver). */
+  advanceWallClockTime(ms: number): Promise<void> {
+    if (ms < 0) return Promise.reject(new RangeError('advanceWallClockTime: ms must not be negative'));
+    return this.serialized(async () => {
+      this.clock.nowMs += ms;
+      for (const task of this.tasks.values()) await task.punctuateWallClock();
+      await this.settle();
+    });
+  }
+
+  /** The mocked wall-clock time. */
+  get wallClockTimeMs(): number {
+    return this.clock.nowMs;
+  }
+
+  // ---- stores ----
+
+  /** A key-value store by name; for timestamped stores, a view of the plain values (as Kafka Streams' driver). */
+  getKeyValueStore<K, V>(name: string): KeyValueStore<K, V> {
+    const store = this.storeOf(name);
+    return (this.isTimestamped(name) ? plainKeyValueView(store as never) : store) as KeyValueStore<K, V>;
+  }
+
+  getTimestampedKeyValueStore<K, V>(name: string): KeyValueStore<K, ValueAndTimestamp<V>> {
+    return this.storeOf(name) as never;
+  }
+
+  /** A window store by name; for timestamped window stores, a view of the plain values. */
+  getWindowStore<K, V>(name: string): WindowStore<K, V> {
+    const store = this.storeOf(name);
+    return (this.isTimestamped(name) ? plainWindowView(store as never) : store) as WindowStore<K, V>;
+  }
+
+  getTimestampedWindowStore<K, V>(name: string): WindowStore<K, ValueAndTimestamp<V>> {
+    return this.storeOf(name) as never;
+  }
+
+  getSessionStore<K, V>(name: string): SessionStore<K, V> {
+    return this.storeOf(name) as SessionStore<K, V>;
+  }
+
+  getStateStore<S extends StateStore>(name: string): S {
+    return this.storeOf(name) as S;
+  }
+
+  /** Engine metrics (dropped-records-total, skipped-records-total, ...). */
+  get metrics(): StreamsMetrics {
+    return this.metricsRegistry;
+  }
+
+  /** Resolves once stores are open and serdes prepared; pipeInput waits for it too. */
+  async init(): Promise<this> {
+    await this.ready;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    try {
+      await this.ready;
+      for (const task of [...this.tasks.values(), ...this.globalTasks]) await task.close();
+    } finally {
+      if (this.ownsStateDir) rmSync(this.state.stateDir, { recursive: true, force: true });
+    }
+  }
+
+  // ---- processing ----
+
+  private isTimestamped(name: string): boolean {
+    const builders = [
+      ...this.topology.subtopologies.flatMap((st) => st.stores.map((s) => s.builder)),
+      ...this.topology.globalStores.map((g) => g.store),
+    ];
+    return builders.find((b) => b.name === name)?.kind.startsWith('timestamped') ?? false;
+  }
+
+  private storeOf(name: string): StateStore {
+    for (const task of [...this.tasks.values(), ...this.globalTasks]) {
+      const store = task.store(name);
+      if (store) return store;
+    }
+    throw new Error(
+      `no state store named '${name}' in this topology (is the driver initialized? await driver.init())`,
+    );
+  }
+
+  private pipe(
+    topic: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    timestamp: number,
+    headers: Headers,
+  ): Promise<void> {
+    return this.serialized(async () => {
+      const task = this.readers.get(topic);
+      if (!task) throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
+      task.addRecords([this.rawRecord(topic, key, value, timestamp, headers)]);
+      await this.settle();
+    });
+  }
+
+  /** Processes until no task has input left (repartition topics included), then commits every task. */
+  private async settle(): Promise<void> {
+    for (;;) {
+      for (const task of this.readersInOrder()) {
+        while (task.bufferedRecords > 0) await task.process();
+      }
+      for (const task of this.allTasks()) await task.prepareCommit();
+      if (this.allTasks().every((t) => t.bufferedRecords === 0)) break;
+    }
+    const changelogOffsets = this.state.changelogEndOffsets();
+    for (const task of this.allTasks()) await task.postCommit(changelogOffsets);
+  }
+
+  private allTasks(): StreamTask[] {
+    return [...this.globalTasks, ...this.tasks.values()];
+  }
+
+  private readersInOrder(): StreamTask[] {
+    return this.allTasks().filter((t) => t.bufferedRecords > 0);
+  }
+
+  private rawRecord(
+    topic: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    timestamp: number,
+    headers: Headers,
+  ): RawRecord {
+    const offset = this.nextOffset.get(topic) ?? 0;
+    this.nextOffset.set(topic, offset + 1);
+    return { topic, partition: 0, offset, key, value, timestamp, headers };
+  }
+
+  private collector(): RecordCollector {
+    return {
+      send: (record) => {
+        this.produced.add(record.topic);
+        // As in Kafka Streams' driver, a record written to a topic the topology reads is processed in turn.
+        const reader = this.readers.get(record.topic);
+        if (reader)
+          reader.addRecords([
+            this.rawRecord(record.topic, record.key, record.value, record.timestamp, record.headers),
+          ]);
+        // Internal topics are not kept for reading (repartition topics would grow without bound).
+        if (this.internalTopics.has(record.topic)) return;
+        const list = this.outputs.get(record.topic) ?? [];
+        list.push(record);
+        this.outputs.set(record.topic, list);
+      },
+      partitionsFor: () => 1,
+    };
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the driver is closed'));
+    const run = this.queue.then(async () => {
+      await this.ready;
+      return work();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
