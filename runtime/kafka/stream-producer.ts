@@ -149,8 +149,8 @@ export class StreamProducer {
       this.#native.produce(
         record.topic,
         record.partition ?? null,
-        record.value,
-        record.key,
+        nonNullEmpty(record.value),
+        nonNullEmpty(record.key),
         record.timestamp,
         undefined,
         toRdKafkaHeaders(record.headers),
@@ -286,6 +286,18 @@ export class StreamProducer {
     this.#assertUsable(operation);
     if (this.#state !== 'in-transaction') throw new Error(`${operation}: no transaction is open`);
   }
+}
+
+/**
+ * The binding passes a zero-length Buffer's data pointer to librdkafka, and V8 gives empty buffers a null one:
+ * librdkafka then writes a null key/value. An empty value would become a tombstone and an empty key a null key
+ * (randomly partitioned, dropped by table sources). A zero-length view into a real allocation has a non-null
+ * pointer, so Kafka gets an empty key/value as the Java client would write it (measured).
+ */
+const EMPTY = Buffer.alloc(1).subarray(0, 0);
+
+function nonNullEmpty(bytes: Buffer | null): Buffer | null {
+  return bytes !== null && bytes.length === 0 ? EMPTY : bytes;
 }
 
 function deliveryError(failure: DeliveryFailure): KafkaRuntimeError {
