@@ -67,8 +67,28 @@ export type { AnySerde, Serde, SerdeTarget } from './schemas/serde.js';
 export { SerdeNotReadyError, SerializationError } from './schemas/serde.js';
 // Serdes
 export { Serdes } from './schemas/serdes.js';
-export type { KeyValueStore, ReadOnlyKeyValueStore } from './state/api/key-value-store.js';
+export type {
+  KeyValueStore,
+  ReadOnlyKeyValueStore,
+  ReadOnlyTimestampedKeyValueStore,
+  TimestampedKeyValueStore,
+} from './state/api/key-value-store.js';
 export type { ReadOnlySessionStore, SessionStore } from './state/api/session-store.js';
 export type { StateStore } from './state/api/state-store.js';
 export type { StoreBuilder, StoreKind, TopicConfig } from './state/api/store-builder.js';
-export type { ReadOnlyWindowStore, WindowedValue, WindowStore } from './state/api/window-store.js';
+export type {
+  KeyValueBytesStoreSupplier,
+  SessionBytesStoreSupplier,
+  SessionStoreOptions,
+  WindowBytesStoreSupplier,
+  WindowStoreOptions,
+} from './state/api/store-suppliers.js';
+// State stores
+export { Stores } from './state/api/stores.js';
+export type {
+  ReadOnlyTimestampedWindowStore,
+  ReadOnlyWindowStore,
+  TimestampedWindowStore,
+  WindowedValue,
+  WindowStore,
+} from './state/api/window-store.js';
