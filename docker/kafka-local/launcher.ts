@@ -10,8 +10,16 @@ export type KafkaTarget = 'single' | 'cluster';
 export type ClusterNode = 'node1' | 'node2' | 'node3';
 export type LocalNode = 'single' | ClusterNode;
 
-async function kafkactl(args: string[], timeoutMs = 300_000): Promise<string> {
-  const { stdout } = await run('bash', [KAFKACTL, ...args], { timeout: timeoutMs, maxBuffer: 16 << 20 });
+async function kafkactl(
+  args: string[],
+  timeoutMs = 300_000,
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { stdout } = await run('bash', [KAFKACTL, ...args], {
+    timeout: timeoutMs,
+    maxBuffer: 16 << 20,
+    env: { ...process.env, ...env },
+  });
   return stdout;
 }
 
@@ -66,9 +74,19 @@ export async function up(target: KafkaTarget): Promise<string> {
   return bootstrapOf(target);
 }
 
-/** SIGTERM (controlled shutdown), SIGKILL after STOP_TIMEOUT seconds. */
-export async function stop(target: KafkaTarget | ClusterNode): Promise<void> {
-  await kafkactl(['stop', target]);
+/**
+ * SIGTERM (controlled shutdown), SIGKILL after `graceSeconds` (default: STOP_TIMEOUT or 60). A node whose peers
+ * are already gone can wait long for a controlled-shutdown approval; throwaway test clusters pass a short grace.
+ */
+export async function stop(
+  target: KafkaTarget | ClusterNode,
+  options: { graceSeconds?: number } = {},
+): Promise<void> {
+  await kafkactl(
+    ['stop', target],
+    300_000,
+    options.graceSeconds === undefined ? {} : { STOP_TIMEOUT: String(options.graceSeconds) },
+  );
 }
 
 /** SIGKILL, for fault-injection tests. */

@@ -29,7 +29,7 @@ export function useLocalCluster(): { bootstrap: string } {
     );
   }, 300_000);
   afterAll(async () => {
-    if (startedHere) await launcher.stop('cluster');
+    if (startedHere) await launcher.stop('cluster', { graceSeconds: 20 });
     else await launcher.up('cluster');
   }, 300_000);
   return { bootstrap: launcher.CLUSTER_BOOTSTRAP };
