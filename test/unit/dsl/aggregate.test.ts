@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { Serdes, StreamsBuilder, TopologyTestDriver } from 'tributary';
+import { describe, expect, it } from 'vitest';
 
 const S = Serdes.string();
 const L = Serdes.long();
@@ -59,9 +59,16 @@ describe('grouped stream aggregations', () => {
   it('reduce and aggregate fold values; null keys and values are dropped and counted', async () => {
     const builder = new StreamsBuilder();
     const grouped = builder.stream('nums', { key: S, value: L }).groupByKey();
-    grouped.reduce((a, b) => a + b, { name: 'sums' }).toStream().to('sums', { key: S, value: L });
     grouped
-      .aggregate(() => '', (_k, v, agg) => `${agg}${v}`, { name: 'concat', value: S })
+      .reduce((a, b) => a + b, { name: 'sums' })
+      .toStream()
+      .to('sums', { key: S, value: L });
+    grouped
+      .aggregate(
+        () => '',
+        (_k, v, agg) => `${agg}${v}`,
+        { name: 'concat', value: S },
+      )
       .toStream()
       .to('concat', { key: S, value: S });
     const driver = new TopologyTestDriver(builder.build());
