@@ -73,7 +73,7 @@ export interface StoreContext {
 
 /**
  * Called for each dirty entry the record cache emits (on flush or eviction): the new value, the value the store held
- * before this cache cycle (KTable `Change` semantics; null unless the listener was registered with `sendOldValues`),
+ * before this cache cycle (KTable `Change` semantics; null when the listener was registered with `sendOldValues` false),
  * and the timestamp of the last update. Window and session stores pass the key as a `Windowed<K>`.
  * A deleted key that did not exist before the cycle is not emitted (both values would be null).
  */
@@ -97,8 +97,9 @@ export interface StoreRuntime {
   prefetch?(keys: readonly unknown[]): Promise<void> | undefined;
   /**
    * DSL operators register a listener to forward updates when caching is enabled; returns false when caching is
-   * disabled (the operator then forwards each update itself). `sendOldValues` asks for the old value of each update
-   * (it costs a deserialization per emit, so it is off unless a downstream operator needs `Change.oldValue`).
+   * disabled (the operator then forwards each update itself). `sendOldValues` (default true) passes the old value of
+   * each update; an operator whose downstream never reads `Change.oldValue` can pass false to save a deserialization
+   * per emit.
    *
    * The cache also emits when it evicts a dirty entry to stay within its byte budget: then the listener runs
    * synchronously inside `put()`. A listener that returns a promise there is not awaited by `put()` (writes never
@@ -112,6 +113,17 @@ export interface StoreRuntime {
    */
   pendingEmits(): Promise<void> | undefined;
   flush(): MaybePromise<void>;
+  /**
+   * Persistent stores: an identity of the local state opened by `init()`, new whenever that state is created afresh.
+   * The task's state manager records it in the checkpoint and resumes local state only when it matches, so a
+   * checkpoint never vouches for a state directory that was deleted or replaced. Undefined for in-memory stores.
+   */
+  localStateId?(): string | undefined;
+  /**
+   * Makes committed local state durable against a machine crash (RocksDB: flushes memtables to synced files). The
+   * state manager calls it before writing a checkpoint that vouches for that state.
+   */
+  persistLocalState?(): Promise<void>;
   commit(): Promise<void>;
   rollback(): void;
   close(): Promise<void>;

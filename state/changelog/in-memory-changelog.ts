@@ -28,18 +28,28 @@ export class InMemoryChangelog implements ChangelogWriter, ChangelogReader {
     else this.append(partition, record);
   }
 
-  /** Makes the records sent since the last commit visible; returns the next offset per changelog partition. */
-  commitTransaction(): Map<string, number> {
-    const ends = new Map<string, number>();
-    for (const [id, partition] of this.partitions) {
+  /** Makes the records sent since the last commit visible. */
+  commitTransaction(): void {
+    for (const partition of this.partitions.values()) {
       if (partition.pending.length === 0) continue;
       for (const record of partition.pending) this.append(partition, record);
       partition.pending = [];
       // The commit marker occupies an offset (a hole readers skip), so offsets have gaps as under exactly-once.
       partition.records.push(undefined);
-      ends.set(id, this.endOf(partition));
     }
-    return ends;
+  }
+
+  /**
+   * The log end offset of every changelog topic's partition `partition`, by topic: what a task of that partition
+   * passes to `TaskStateManager.commit()` after a commit.
+   */
+  endOffsets(partition: number): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [id, p] of this.partitions) {
+      const slash = id.lastIndexOf('/');
+      if (Number(id.slice(slash + 1)) === partition) out.set(id.slice(0, slash), this.endOf(p));
+    }
+    return out;
   }
 
   abortTransaction(): void {

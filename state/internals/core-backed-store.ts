@@ -27,8 +27,17 @@ export abstract class CoreBackedStore<V> implements StoreRuntime {
   ) {}
 
   async init(options: { fresh: boolean }): Promise<void> {
+    this.core.rollback(); // a second init (the state manager starting a store afresh) forgets everything cached
     await this.core.local.open(options.fresh);
     await this.loaded();
+  }
+
+  localStateId(): string | undefined {
+    return this.core.local.stateId();
+  }
+
+  persistLocalState(): Promise<void> {
+    return this.core.local.persist();
   }
 
   /** Called once local state is open: time-based stores read their metadata here. */
@@ -40,7 +49,7 @@ export abstract class CoreBackedStore<V> implements StoreRuntime {
     await this.core.restore(records);
   }
 
-  setFlushListener(listener: FlushListener<unknown, unknown>, sendOldValues = false): boolean {
+  setFlushListener(listener: FlushListener<unknown, unknown>, sendOldValues = true): boolean {
     return this.core.setFlushListener(listener as FlushListener<unknown, V>, sendOldValues);
   }
 

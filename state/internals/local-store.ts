@@ -12,7 +12,7 @@ import type { MaybePromise } from '../../common/maybe-promise.js';
 export interface LocalStore {
   /** True when every read returns a value (never a promise): the in-memory implementation. */
   readonly synchronous: boolean;
-  /** Opens local state; `fresh` wipes what a persistent store had on disk. */
+  /** Opens local state (again, if open: then `fresh` wipes it too); `fresh` wipes what a persistent store had. */
   open(fresh: boolean): Promise<void>;
   get(segment: number, key: string): MaybePromise<Buffer | undefined>;
   /** Reads many keys at once (prefetch); the result is aligned with `keys`. */
@@ -30,6 +30,10 @@ export interface LocalStore {
    */
   apply(batch: LocalBatch): MaybePromise<void>;
   getMeta(name: string): MaybePromise<Buffer | undefined>;
+  /** Identity of the state `open()` found or created (persistent stores); undefined in memory. */
+  stateId(): string | undefined;
+  /** Makes applied writes durable against a machine crash (RocksDB: flush memtables); nothing to do in memory. */
+  persist(): Promise<void>;
   /** Number of entries (exact in memory, an estimate on RocksDB). */
   approximateCount(): MaybePromise<number>;
   close(): Promise<void>;

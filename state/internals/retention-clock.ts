@@ -64,7 +64,9 @@ export class RetentionClock {
     if (this.observed >= 0) meta.set(OBSERVED_META, Buffer.from(encodeTime(this.observed), 'latin1'));
   }
 
+  /** Starts from what local state recorded (nothing, for fresh or in-memory state). */
   readMeta(bytes: Buffer | undefined): void {
+    this.observed = -1;
     if (bytes !== undefined && bytes.length === 8) this.observe(decodeTime(bytes.toString('latin1'), 0));
     this.committedObserved = this.observed;
   }

@@ -70,6 +70,12 @@ export class InMemoryLocalStore implements LocalStore {
     return this.meta.get(name);
   }
 
+  stateId(): undefined {
+    return undefined;
+  }
+
+  async persist(): Promise<void> {}
+
   approximateCount(): number {
     return this.count;
   }

@@ -257,7 +257,7 @@ export function describeStoreContract(impl: Implementation): void {
       expect(emitted).toEqual(['a:2->4@3', 'b:1->null@3']);
     });
 
-    it('passes null old values unless asked for them', async () => {
+    it('passes old values by default, null ones when told not to', async () => {
       const t = task();
       const store = await cached(t);
       store.put('a', 1);
@@ -266,9 +266,14 @@ export function describeStoreContract(impl: Implementation): void {
       store.setFlushListener!((k, n, o) => {
         emitted.push(`${k}:${o}->${n}`);
       });
+      store.put('a', 3);
+      await commitCycle(store, t);
+      store.setFlushListener!((k, n, o) => {
+        emitted.push(`${k}:${o}->${n}`);
+      }, false);
       store.put('a', 2);
       await commitCycle(store, t);
-      expect(emitted).toEqual(['a:null->2']);
+      expect(emitted).toEqual(['a:1->3', 'a:null->2']);
     });
 
     it('knows the old value of a key it never read (looked up at flush)', async () => {
