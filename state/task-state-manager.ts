@@ -1,10 +1,10 @@
+import { isPromise } from '../common/maybe-promise.js';
 import type { ChangelogPartition, ChangelogReader, RestoreListener } from './api/changelog-reader.js';
 import type { StateStore } from './api/state-store.js';
 import type { StoreBuilder } from './api/store-builder.js';
 import type { ChangelogWriter, MemoryBudget, StoreContext, StoreRuntime } from './api/store-runtime.js';
 import { restoreStore } from './changelog/restore-store.js';
 import { type CheckpointEntry, readCheckpoint, writeCheckpoint } from './checkpoint-file.js';
-import { isPromise } from './internals/and-then.js';
 import { changelogTopicFor } from './internals/store-builder-impl.js';
 
 type Store = StateStore & StoreRuntime;

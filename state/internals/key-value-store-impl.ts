@@ -1,9 +1,8 @@
-import type { MaybePromise } from '../../common/maybe-promise.js';
+import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue } from '../../operators/api/record.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { KeyValueStore } from '../api/key-value-store.js';
 import type { StoreContext } from '../api/store-runtime.js';
-import { andThen } from './and-then.js';
 import { iterateEntries } from './async-entries.js';
 import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
 import { after, prefixEnd } from './key-codec.js';

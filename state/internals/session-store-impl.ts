@@ -1,8 +1,7 @@
-import type { MaybePromise } from '../../common/maybe-promise.js';
+import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
 import type { SessionStore } from '../api/session-store.js';
 import type { ChangelogRecord, StoreContext } from '../api/store-runtime.js';
-import { andThen } from './and-then.js';
 import { iterateEntries } from './async-entries.js';
 import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
 import { after, checkTime, decodeTime, encodeTime, MAX_TIME } from './key-codec.js';

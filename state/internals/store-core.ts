@@ -1,9 +1,8 @@
-import type { MaybePromise } from '../../common/maybe-promise.js';
+import { andThen, isPromise, type MaybePromise } from '../../common/maybe-promise.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-runtime.js';
 import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
 import { IndexedMap } from '../memory/indexed-map.js';
-import { andThen, isPromise } from './and-then.js';
 import { bytesToKey, keyToBytes } from './key-codec.js';
 import type { LocalEntry, LocalStore } from './local-store.js';
 
