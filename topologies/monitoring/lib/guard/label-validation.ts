@@ -35,13 +35,14 @@ export function validateLabels(metric: Metric, policy: LabelPolicy): LabelProble
   let empty: string[] | undefined;
   let oversized: string[] | undefined;
   for (const name of names) {
-    if (name.startsWith(RESERVED_LABEL_PREFIX)) (reserved ??= []).push(name);
-    else if (!isValidLabelName(name)) (invalid ??= []).push(name);
-    else if (policy.blacklist.includes(name)) (blacklisted ??= []).push(name);
+    if (name.startsWith(RESERVED_LABEL_PREFIX)) reserved = append(reserved, name);
+    else if (!isValidLabelName(name)) invalid = append(invalid, name);
+    else if (policy.blacklist.includes(name)) blacklisted = append(blacklisted, name);
     const value = metric.labels[name];
-    if (value.length === 0) (empty ??= []).push(name);
-    else if (utf8Length(value, policy.maxLabelValueBytes) > policy.maxLabelValueBytes)
-      (oversized ??= []).push(name);
+    if (value.length === 0) empty = append(empty, name);
+    else if (utf8Length(value, policy.maxLabelValueBytes) > policy.maxLabelValueBytes) {
+      oversized = append(oversized, name);
+    }
   }
   const nameValid = isValidMetricName(metric.name);
   const tooMany = names.length > policy.maxLabels;
@@ -82,6 +83,13 @@ export function validateLabels(metric: Metric, policy: LabelPolicy): LabelProble
     );
   }
   return problems;
+}
+
+/** Lists are created only when a problem shows up: valid metrics allocate nothing. */
+function append(list: string[] | undefined, name: string): string[] {
+  const target = list ?? [];
+  target.push(name);
+  return target;
 }
 
 function problem(problems: LabelProblem[], reason: RejectionReason, labels: string[], what: string): void {

@@ -24,19 +24,19 @@ export function compileMatcher(matcher: LabelMatcher): CompiledMatcher {
   if (!isValidLabelName(name)) {
     throw new RangeError(`invalid label name ${JSON.stringify(name)} in matcher ${formatMatcher(matcher)}`);
   }
-  const valueOf = (labels: Readonly<Record<string, string>>) => labels[name] ?? '';
+  const labelValue = (labels: Readonly<Record<string, string>>) => labels[name] ?? '';
   switch (op) {
     case 'equal':
-      return { name, op, value, matches: (labels) => valueOf(labels) === value };
+      return { name, op, value, matches: (labels) => labelValue(labels) === value };
     case 'not_equal':
-      return { name, op, value, matches: (labels) => valueOf(labels) !== value };
+      return { name, op, value, matches: (labels) => labelValue(labels) !== value };
     case 'regex': {
       const re = compilePrometheusRegex(value);
-      return { name, op, value, matches: (labels) => re.test(valueOf(labels)) };
+      return { name, op, value, matches: (labels) => re.test(labelValue(labels)) };
     }
     case 'not_regex': {
       const re = compilePrometheusRegex(value);
-      return { name, op, value, matches: (labels) => !re.test(valueOf(labels)) };
+      return { name, op, value, matches: (labels) => !re.test(labelValue(labels)) };
     }
     default:
       throw new RangeError(`unknown matcher operator ${JSON.stringify(op)}`);
