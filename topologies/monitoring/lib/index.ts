@@ -8,6 +8,16 @@ export {
 export { alertFingerprint } from './alerts/fingerprint.js';
 export type { AlertPhase, SeriesAlertState } from './alerts/series-alert-state.js';
 export {
+  admitSeries,
+  type CardinalityPolicy,
+  cardinalityAlertDue,
+  DEFAULT_CARDINALITY_POLICY,
+  HIGH_CARDINALITY_RULE,
+  highCardinalityAlert,
+  isSeriesExpired,
+  type SeriesAdmission,
+} from './guard/cardinality.js';
+export {
   DEFAULT_LABEL_POLICY,
   type LabelPolicy,
   type LabelProblem,
