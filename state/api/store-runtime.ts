@@ -124,7 +124,8 @@ export interface StoreRuntime {
    * state manager calls it before writing a checkpoint that vouches for that state.
    */
   persistLocalState?(): Promise<void>;
-  commit(): Promise<void>;
+  /** Synchronous when local state is in memory: the test driver commits after every record. */
+  commit(): MaybePromise<void>;
   rollback(): void;
   close(): Promise<void>;
 }

@@ -1,8 +1,9 @@
 import type { MaybePromise } from '../../common/maybe-promise.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { ChangelogRecord, FlushListener, StoreContext, StoreRuntime } from '../api/store-runtime.js';
+import { KeyEncoder } from './key-encoder.js';
 import type { LocalStore } from './local-store.js';
-import type { CommitExtras, StoreCore } from './store-core.js';
+import { type CommitExtras, StoreCore } from './store-core.js';
 
 /** What a builder hands a store shape's constructor. */
 export interface StoreParts<K, V> {
@@ -15,21 +16,61 @@ export interface StoreParts<K, V> {
   readonly keySerde: Serde<K>;
   readonly valueSerde: Serde<V>;
   readonly cachingEnabled: boolean;
+  /** Timestamped stores stamp changelog records and emits with the value's timestamp instead of the record's. */
+  readonly timestampOf?: (value: V) => number;
 }
 
-/** The StoreRuntime side of every store shape: delegates to its StoreCore, with hooks for time-based shapes. */
-export abstract class CoreBackedStore<V> implements StoreRuntime {
-  protected abstract readonly core: StoreCore<V>;
+/** How a store shape lays its entries out over the core. */
+export interface StoreLayout {
+  readonly segmentOf: (storeKey: string) => number;
+  /** What flush listeners receive as key. */
+  readonly listenerKey: (keyObject: unknown, storeKey: string) => unknown;
+}
 
-  constructor(
-    readonly name: string,
-    readonly persistent: boolean,
-  ) {}
+/** The StoreRuntime side of every store shape: owns the StoreCore and key encoding, with hooks for time-based shapes. */
+export abstract class CoreBackedStore<K, V> implements StoreRuntime {
+  readonly name: string;
+  readonly persistent: boolean;
+  protected readonly core: StoreCore<V>;
+  protected readonly keys: KeyEncoder<K>;
+  private readonly context: StoreContext;
+  private readonly timestampOf: ((value: V) => number) | undefined;
+
+  constructor(parts: StoreParts<K, V>, layout: StoreLayout) {
+    this.name = parts.name;
+    this.persistent = parts.persistent;
+    this.context = parts.context;
+    this.timestampOf = parts.timestampOf;
+    this.core = new StoreCore<V>({
+      name: parts.name,
+      context: parts.context,
+      changelogTopic: parts.changelogTopic,
+      serdeTopic: parts.serdeTopic,
+      valueSerde: parts.valueSerde,
+      local: parts.local,
+      writeBack: parts.cachingEnabled,
+      segmentOf: layout.segmentOf,
+      listenerKey: layout.listenerKey,
+    });
+    this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);
+  }
+
+  /** The time a write is stamped with: the value's own for timestamped stores, else the current record's. */
+  protected timestampFor(value: V | null): number {
+    return value !== null && this.timestampOf !== undefined
+      ? this.timestampOf(value)
+      : this.context.currentTimestamp();
+  }
 
   async init(options: { fresh: boolean }): Promise<void> {
     this.core.rollback(); // a second init (the state manager starting a store afresh) forgets everything cached
     await this.core.local.open(options.fresh);
     await this.loaded();
+  }
+
+  /** Called once local state is open: time-based stores read their metadata here. */
+  protected loaded(): MaybePromise<void> {
+    return undefined;
   }
 
   localStateId(): string | undefined {
@@ -38,11 +79,6 @@ export abstract class CoreBackedStore<V> implements StoreRuntime {
 
   persistLocalState(): Promise<void> {
     return this.core.local.persist();
-  }
-
-  /** Called once local state is open: time-based stores read their metadata here. */
-  protected loaded(): MaybePromise<void> {
-    return undefined;
   }
 
   async restore(records: readonly ChangelogRecord[]): Promise<void> {

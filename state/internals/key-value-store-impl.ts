@@ -2,42 +2,17 @@ import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue } from '../../operators/api/record.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { KeyValueStore } from '../api/key-value-store.js';
-import type { StoreContext } from '../api/store-runtime.js';
 import { iterateEntries } from './async-entries.js';
 import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
 import { after, prefixEnd } from './key-codec.js';
-import { KeyEncoder } from './key-encoder.js';
-import { type CoreEntry, StoreCore } from './store-core.js';
-
-export interface KeyValueStoreParts<K, V> extends StoreParts<K, V> {
-  /** Timestamped stores stamp changelog records with the value's timestamp instead of the record's. */
-  readonly timestampOf?: (value: V) => number;
-}
+import type { CoreEntry } from './store-core.js';
 
 const ONLY_SEGMENT = [0];
 
-export class KeyValueStoreImpl<K, V> extends CoreBackedStore<V> implements KeyValueStore<K, V> {
-  protected readonly core: StoreCore<V>;
-  private readonly keys: KeyEncoder<K>;
-  private readonly context: StoreContext;
-  private readonly timestampOf: ((value: V) => number) | undefined;
-
-  constructor(parts: KeyValueStoreParts<K, V>) {
-    super(parts.name, parts.persistent);
-    this.context = parts.context;
-    this.timestampOf = parts.timestampOf;
-    this.core = new StoreCore<V>({
-      name: parts.name,
-      context: parts.context,
-      changelogTopic: parts.changelogTopic,
-      serdeTopic: parts.serdeTopic,
-      valueSerde: parts.valueSerde,
-      local: parts.local,
-      writeBack: parts.cachingEnabled,
-      segmentOf: () => 0,
-      listenerKey: (keyObject) => keyObject,
-    });
-    this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);
+/** A key-value store over the store core: store key = serialized key, one segment. */
+export class KeyValueStoreImpl<K, V> extends CoreBackedStore<K, V> implements KeyValueStore<K, V> {
+  constructor(parts: StoreParts<K, V>) {
+    super(parts, { segmentOf: () => 0, listenerKey: (keyObject) => keyObject });
   }
 
   get(key: K): MaybePromise<V | undefined> {
@@ -45,11 +20,7 @@ export class KeyValueStoreImpl<K, V> extends CoreBackedStore<V> implements KeyVa
   }
 
   put(key: K, value: V | null): void {
-    const timestamp =
-      value !== null && this.timestampOf !== undefined
-        ? this.timestampOf(value)
-        : this.context.currentTimestamp();
-    this.core.put(this.keys.encode(key), key, value, timestamp);
+    this.core.put(this.keys.encode(key), key, value, this.timestampFor(value));
   }
 
   putAll(entries: ReadonlyArray<KeyValue<K, V | null>>): void {

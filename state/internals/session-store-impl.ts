@@ -1,21 +1,13 @@
 import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
 import type { SessionStore } from '../api/session-store.js';
-import type { ChangelogRecord, StoreContext } from '../api/store-runtime.js';
 import { iterateEntries } from './async-entries.js';
-import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
 import { after, checkTime, decodeTime, encodeTime, MAX_TIME } from './key-codec.js';
-import { KeyEncoder } from './key-encoder.js';
-import { RetentionClock } from './retention-clock.js';
-import { type CommitExtras, type CoreEntry, StoreCore } from './store-core.js';
+import type { CoreEntry } from './store-core.js';
+import { type TimeSegmentedParts, TimeSegmentedStore } from './time-segmented-store.js';
 
 /** Store key: [key][sessionEnd: 8][sessionStart: 8]. */
 const SUFFIX = 16;
-
-export interface SessionStoreParts<K, V> extends StoreParts<K, V> {
-  readonly retentionMs: number;
-  readonly segmentIntervalMs: number;
-}
 
 function endOf(key: string): number {
   return decodeTime(key, key.length - SUFFIX);
@@ -29,31 +21,9 @@ function startOf(key: string): number {
  * A session store over the store core: entries keyed [key][end][start] (Kafka Streams' SessionKeySchema) in segments
  * of session end time, so the sessions of a key are ordered by end and a merge query scans from the earliest end on.
  */
-export class SessionStoreImpl<K, V> extends CoreBackedStore<V> implements SessionStore<K, V> {
-  protected readonly core: StoreCore<V>;
-  readonly retentionMs: number;
-  private readonly keys: KeyEncoder<K>;
-  private readonly clock: RetentionClock;
-  private readonly context: StoreContext;
-
-  constructor(parts: SessionStoreParts<K, V>) {
-    super(parts.name, parts.persistent);
-    this.retentionMs = parts.retentionMs;
-    this.context = parts.context;
-    this.clock = new RetentionClock(parts.retentionMs, parts.segmentIntervalMs);
-    const clock = this.clock;
-    this.core = new StoreCore<V>({
-      name: parts.name,
-      context: parts.context,
-      changelogTopic: parts.changelogTopic,
-      serdeTopic: parts.serdeTopic,
-      valueSerde: parts.valueSerde,
-      local: parts.local,
-      writeBack: parts.cachingEnabled,
-      segmentOf: (key) => clock.segmentOf(endOf(key)),
-      listenerKey: (keyObject, key) => sessionKey(keyObject as K, key),
-    });
-    this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);
+export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements SessionStore<K, V> {
+  constructor(parts: TimeSegmentedParts<K, V>) {
+    super(parts, SUFFIX, (keyObject, key) => sessionKey(keyObject, key));
   }
 
   put(session: Windowed<K>, value: V | null): void {
@@ -65,7 +35,7 @@ export class SessionStoreImpl<K, V> extends CoreBackedStore<V> implements Sessio
     this.clock.observe(end);
     if (this.clock.isExpired(end)) return;
     const key = this.keys.encode(session.key) + encodeTime(end) + encodeTime(start);
-    this.core.put(key, session.key, value, this.context.currentTimestamp());
+    this.core.put(key, session.key, value, this.timestampFor(value));
   }
 
   remove(session: Windowed<K>): void {
@@ -134,41 +104,6 @@ export class SessionStoreImpl<K, V> extends CoreBackedStore<V> implements Sessio
     return andThen(found, (entries) =>
       entries.map((entry) => ({ key: sessionKey(key, entry.key), value: entry.value })),
     );
-  }
-
-  // ---- runtime ----
-
-  protected override loaded(): MaybePromise<void> {
-    return andThen(this.core.local.getMeta(RetentionClock.metaName), (observed) =>
-      this.clock.readMeta(observed),
-    );
-  }
-
-  override async restore(records: readonly ChangelogRecord[]): Promise<void> {
-    for (const record of records) {
-      const key = record.key;
-      if (key.length < SUFFIX) throw new Error(`store ${this.name}: changelog key of ${key.length} bytes`);
-      this.clock.observe(
-        key.readUInt32BE(key.length - SUFFIX) * 4294967296 + key.readUInt32BE(key.length - 12),
-      );
-    }
-    const clock = this.clock;
-    await this.core.restore(records, this.commitExtras(), (storeKey) => !clock.isExpired(endOf(storeKey)));
-    this.committed();
-  }
-
-  protected override commitExtras(): CommitExtras {
-    const meta = new Map<string, Buffer>();
-    this.clock.writeMeta(meta);
-    return { meta, dropSegmentsBelow: this.clock.dropSegmentsBelow() };
-  }
-
-  protected override committed(): void {
-    this.clock.commit();
-  }
-
-  protected override rolledBack(): void {
-    this.clock.rollback();
   }
 }
 

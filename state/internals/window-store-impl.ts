@@ -1,9 +1,7 @@
 import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
-import type { ChangelogRecord, StoreContext } from '../api/store-runtime.js';
 import type { WindowedValue, WindowStore } from '../api/window-store.js';
 import { iterateEntries } from './async-entries.js';
-import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
 import {
   after,
   checkTime,
@@ -14,21 +12,17 @@ import {
   MAX_SEQ,
   MAX_TIME,
 } from './key-codec.js';
-import { KeyEncoder } from './key-encoder.js';
-import { RetentionClock } from './retention-clock.js';
-import { type CommitExtras, type CoreEntry, StoreCore } from './store-core.js';
+import type { CoreEntry } from './store-core.js';
+import { type TimeSegmentedParts, TimeSegmentedStore } from './time-segmented-store.js';
 
 /** Store key: [key][windowStart: 8][seq: 4]. */
 const SUFFIX = 12;
 const SEQ_META = 'sequenceNumber';
 const NO_SEQ = encodeSeq(0);
 
-export interface WindowStoreParts<K, V> extends StoreParts<K, V> {
-  readonly retentionMs: number;
+export interface WindowStoreParts<K, V> extends TimeSegmentedParts<K, V> {
   readonly windowSizeMs: number;
   readonly retainDuplicates: boolean;
-  readonly segmentIntervalMs: number;
-  readonly timestampOf?: (value: V) => number;
 }
 
 /**
@@ -37,39 +31,17 @@ export interface WindowStoreParts<K, V> extends StoreParts<K, V> {
  * sequence number, which is part of the changelog key too, so replaying a changelog twice rebuilds the same entries.
  * The counter is restored from the changelog (highest seq seen) or from local metadata, so numbers are not reused.
  */
-export class WindowStoreImpl<K, V> extends CoreBackedStore<V> implements WindowStore<K, V> {
-  protected readonly core: StoreCore<V>;
+export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements WindowStore<K, V> {
   readonly windowSizeMs: number;
-  readonly retentionMs: number;
-  private readonly keys: KeyEncoder<K>;
-  private readonly clock: RetentionClock;
-  private readonly context: StoreContext;
   private readonly retainDuplicates: boolean;
-  private readonly timestampOf: ((value: V) => number) | undefined;
   private seq = 0;
   private committedSeq = 0;
 
   constructor(parts: WindowStoreParts<K, V>) {
-    super(parts.name, parts.persistent);
-    this.windowSizeMs = parts.windowSizeMs;
-    this.retentionMs = parts.retentionMs;
+    const size = parts.windowSizeMs;
+    super(parts, SUFFIX, (keyObject, key) => windowed(keyObject, decodeTime(key, key.length - SUFFIX), size));
+    this.windowSizeMs = size;
     this.retainDuplicates = parts.retainDuplicates;
-    this.context = parts.context;
-    this.timestampOf = parts.timestampOf;
-    this.clock = new RetentionClock(parts.retentionMs, parts.segmentIntervalMs);
-    const clock = this.clock;
-    this.core = new StoreCore<V>({
-      name: parts.name,
-      context: parts.context,
-      changelogTopic: parts.changelogTopic,
-      serdeTopic: parts.serdeTopic,
-      valueSerde: parts.valueSerde,
-      local: parts.local,
-      writeBack: parts.cachingEnabled,
-      segmentOf: (key) => clock.segmentOf(decodeTime(key, key.length - SUFFIX)),
-      listenerKey: (keyObject, key) => this.windowed(keyObject as K, decodeTime(key, key.length - SUFFIX)),
-    });
-    this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);
   }
 
   put(key: K, value: V | null, windowStart: number): void {
@@ -82,11 +54,12 @@ export class WindowStoreImpl<K, V> extends CoreBackedStore<V> implements WindowS
       this.seq = (this.seq + 1) % (MAX_SEQ + 1);
       seq = encodeSeq(this.seq);
     }
-    const timestamp =
-      value !== null && this.timestampOf !== undefined
-        ? this.timestampOf(value)
-        : this.context.currentTimestamp();
-    this.core.put(this.keys.encode(key) + encodeTime(windowStart) + seq, key, value, timestamp);
+    this.core.put(
+      this.keys.encode(key) + encodeTime(windowStart) + seq,
+      key,
+      value,
+      this.timestampFor(value),
+    );
   }
 
   fetch(key: K, windowStart: number): MaybePromise<V | undefined>;
@@ -172,69 +145,48 @@ export class WindowStoreImpl<K, V> extends CoreBackedStore<V> implements WindowS
     return iterateEntries(
       andThen(found, (entries) => byTimeThenKey(entries, reverse)),
       (entry) => ({
-        key: this.windowed(
+        key: windowed(
           this.keys.decode(entry.key.slice(0, -SUFFIX)),
-          decodeTime(entry.key, entry.key.length - SUFFIX),
+          this.timeOf(entry.key),
+          this.windowSizeMs,
         ),
         value: entry.value,
       }),
     );
   }
 
-  private windowed(key: K, start: number): Windowed<K> {
-    return { key, window: { start, end: start + this.windowSizeMs } };
-  }
+  // ---- runtime: the sequence number of stores with duplicates is state too ----
 
-  // ---- runtime ----
-
-  protected override loaded(): MaybePromise<void> {
-    const local = this.core.local;
-    return andThen(local.getMeta(RetentionClock.metaName), (observed) => {
-      this.clock.readMeta(observed);
-      return andThen(local.getMeta(SEQ_META), (seq) => {
-        this.seq = this.committedSeq = seq !== undefined && seq.length === 4 ? seq.readUInt32BE(0) : 0;
-      });
+  protected override loadedMore(): MaybePromise<void> {
+    return andThen(this.core.local.getMeta(SEQ_META), (seq) => {
+      this.seq = this.committedSeq = seq !== undefined && seq.length === 4 ? seq.readUInt32BE(0) : 0;
     });
   }
 
-  override async restore(records: readonly ChangelogRecord[]): Promise<void> {
-    for (const record of records) {
-      const key = record.key;
-      if (key.length < SUFFIX) throw new Error(`store ${this.name}: changelog key of ${key.length} bytes`);
-      this.clock.observe(
-        key.readUInt32BE(key.length - SUFFIX) * 4294967296 + key.readUInt32BE(key.length - 8),
-      );
-      if (this.retainDuplicates) this.seq = Math.max(this.seq, key.readUInt32BE(key.length - 4));
-    }
-    const clock = this.clock;
-    await this.core.restore(
-      records,
-      this.commitExtras(),
-      (storeKey) => !clock.isExpired(decodeTime(storeKey, storeKey.length - SUFFIX)),
-    );
-    this.committed();
+  protected override restoredKey(key: Buffer): void {
+    if (this.retainDuplicates) this.seq = Math.max(this.seq, key.readUInt32BE(key.length - 4));
   }
 
-  protected override commitExtras(): CommitExtras {
-    const meta = new Map<string, Buffer>();
-    this.clock.writeMeta(meta);
-    if (this.retainDuplicates) {
-      const seq = Buffer.allocUnsafe(4);
-      seq.writeUInt32BE(this.seq, 0);
-      meta.set(SEQ_META, seq);
-    }
-    return { meta, dropSegmentsBelow: this.clock.dropSegmentsBelow() };
+  protected override moreMeta(meta: Map<string, Buffer>): void {
+    if (!this.retainDuplicates) return;
+    const seq = Buffer.allocUnsafe(4);
+    seq.writeUInt32BE(this.seq, 0);
+    meta.set(SEQ_META, seq);
   }
 
   protected override committed(): void {
-    this.clock.commit();
+    super.committed();
     this.committedSeq = this.seq;
   }
 
   protected override rolledBack(): void {
-    this.clock.rollback();
+    super.rolledBack();
     this.seq = this.committedSeq;
   }
+}
+
+function windowed<K>(key: K, start: number, size: number): Windowed<K> {
+  return { key, window: { start, end: start + size } };
 }
 
 /** Orders window entries by window start, then key bytes, then sequence number (fetchAll's documented order). */

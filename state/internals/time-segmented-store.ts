@@ -1,0 +1,89 @@
+import type { MaybePromise } from '../../common/maybe-promise.js';
+import { andThen } from '../../common/maybe-promise.js';
+import type { ChangelogRecord } from '../api/store-runtime.js';
+import { CoreBackedStore, type StoreLayout, type StoreParts } from './core-backed-store.js';
+import { decodeTime } from './key-codec.js';
+import { RetentionClock } from './retention-clock.js';
+import type { CommitExtras } from './store-core.js';
+
+export interface TimeSegmentedParts<K, V> extends StoreParts<K, V> {
+  readonly retentionMs: number;
+  readonly segmentIntervalMs: number;
+}
+
+/**
+ * Window and session stores: store keys end with a fixed-size suffix whose first 8 bytes are the time that decides
+ * the entry's segment and expiry (window start, session end). Keeps the retention clock through commits, rollbacks
+ * and restores, and drops expired segments at commit.
+ */
+export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
+  readonly retentionMs: number;
+  protected readonly clock: RetentionClock;
+
+  constructor(
+    parts: TimeSegmentedParts<K, V>,
+    /** Bytes after the serialized key: the segment time is at `length - suffix`. */
+    protected readonly suffix: number,
+    listenerKey: StoreLayout['listenerKey'],
+  ) {
+    const clock = new RetentionClock(parts.retentionMs, parts.segmentIntervalMs);
+    super(parts, { segmentOf: (key) => clock.segmentOf(decodeTime(key, key.length - suffix)), listenerKey });
+    this.clock = clock;
+    this.retentionMs = parts.retentionMs;
+  }
+
+  /** The time an entry's segment and expiry depend on. */
+  protected timeOf(storeKey: string): number {
+    return decodeTime(storeKey, storeKey.length - this.suffix);
+  }
+
+  protected override loaded(): MaybePromise<void> {
+    return andThen(this.core.local.getMeta(RetentionClock.metaName), (observed) => {
+      this.clock.readMeta(observed);
+      return this.loadedMore();
+    });
+  }
+
+  /** More metadata to read after the clock's (window stores: the sequence number). */
+  protected loadedMore(): MaybePromise<void> {
+    return undefined;
+  }
+
+  override async restore(records: readonly ChangelogRecord[]): Promise<void> {
+    const suffix = this.suffix;
+    for (const record of records) {
+      const key = record.key;
+      if (key.length < suffix) throw new Error(`store ${this.name}: changelog key of ${key.length} bytes`);
+      this.clock.observe(
+        key.readUInt32BE(key.length - suffix) * 4294967296 + key.readUInt32BE(key.length - suffix + 4),
+      );
+      this.restoredKey(key);
+    }
+    await this.core.restore(
+      records,
+      this.commitExtras(),
+      (storeKey) => !this.clock.isExpired(this.timeOf(storeKey)),
+    );
+    this.committed();
+  }
+
+  /** Window stores with duplicates learn their sequence numbers from restored keys. */
+  protected restoredKey(_key: Buffer): void {}
+
+  protected override commitExtras(): CommitExtras {
+    const meta = new Map<string, Buffer>();
+    this.clock.writeMeta(meta);
+    this.moreMeta(meta);
+    return { meta, dropSegmentsBelow: this.clock.dropSegmentsBelow() };
+  }
+
+  protected moreMeta(_meta: Map<string, Buffer>): void {}
+
+  protected override committed(): void {
+    this.clock.commit();
+  }
+
+  protected override rolledBack(): void {
+    this.clock.rollback();
+  }
+}
