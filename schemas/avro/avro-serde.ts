@@ -130,7 +130,8 @@ class AvroSerde<T> implements Serde<T> {
     return decoded.value as T;
   };
 
-  prepare(target: SerdeTarget): Promise<void> {
+  // A property, like serialize/deserialize, so that it works detached from the serde.
+  readonly prepare = (target: SerdeTarget): Promise<void> => {
     this.isKey ??= target.isKey;
     if (this.writers.has(target.topic)) return Promise.resolve();
     let pending = this.pendingWriters.get(target.topic);
@@ -139,7 +140,7 @@ class AvroSerde<T> implements Serde<T> {
       this.pendingWriters.set(target.topic, pending);
     }
     return pending;
-  }
+  };
 
   private async resolveWriter(target: SerdeTarget): Promise<void> {
     const subject = subjectFor(this.options.subject, target);
