@@ -64,7 +64,8 @@ export class TopicAdmin {
 
   /**
    * Creates the internal topics that do not exist yet, with their configs; an existing one must have the expected
-   * partition count. Safe when several workers of one application start at once. Returns the topics it created.
+   * partition count. Safe when several workers of one application start at once (a topic another worker creates
+   * meanwhile counts as existing). Returns the topics that were missing when the call started.
    */
   async ensureInternalTopics(specs: readonly InternalTopicSpec[]): Promise<string[]> {
     if (specs.length === 0) return [];
