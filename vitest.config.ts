@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `unit` needs nothing but Node; `integration` talks to a real Kafka broker
 // (KAFKA_BOOTSTRAP_SERVERS, or one the global setup starts with docker/kafka-local).
 export default defineConfig({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['tributary-source'] },
+  ssr: { resolve: { conditions: ['tributary-source'] } },
   test: {
     projects: [
       {

@@ -1,4 +1,7 @@
 import type { Windowed } from '../operators/api/record.js';
+import { type AvroSerdeOptions, avroSerde } from './avro/avro-serde.js';
+import type { AvroSchema } from './avro/avro-type.js';
+import type { RegistryClient } from './avro/registry-client.js';
 import { type Serde, SerializationError } from './serde.js';
 
 const TWO_POW_32 = 4294967296;
@@ -144,6 +147,14 @@ export const Serdes = {
   bytes: (): Serde<Buffer> => bytesSerde,
   /** UTF-8 JSON; the type parameter is trusted, not validated. */
   json: <T>(): Serde<T> => jsonSerde<T>(),
+  /**
+   * Avro in Confluent's wire format (magic byte, 4-byte schema id, Avro binary). Schema ids are resolved once per
+   * topic in `prepare()` (the runtime and the driver call it); records are encoded with avsc, no registry call per
+   * record. `registry` is a schema-registry client (`lazySchemaRegistryClient(url)`, or the registry package's
+   * MockClient in tests).
+   */
+  avro: <T>(schema: AvroSchema, registry: RegistryClient, options?: AvroSerdeOptions): Serde<T> =>
+    avroSerde<T>(schema, registry, options),
   /**
    * Windowed keys as `<inner key><start: 8 bytes><end: 8 bytes>`: self-describing, for any window type.
    * Use `timeWindowed`/`sessionWindowed` to exchange data with Kafka Streams applications.

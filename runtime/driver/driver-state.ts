@@ -57,18 +57,22 @@ export class DriverState {
 }
 
 class StoresOfTask implements TaskState {
-  constructor(private readonly stores: ReadonlyMap<string, Store>) {}
+  private readonly list: Store[];
+
+  constructor(private readonly stores: ReadonlyMap<string, Store>) {
+    this.list = [...stores.values()];
+  }
 
   store(name: string): Store | undefined {
     return this.stores.get(name);
   }
 
   flush(): MaybePromise<void> {
-    return flushFrom([...this.stores.values()], 0);
+    return inOrder(this.list, (s) => s.flush());
   }
 
-  async commit(): Promise<void> {
-    for (const s of this.stores.values()) await s.commit();
+  commit(): MaybePromise<void> {
+    return inOrder(this.list, (s) => s.commit());
   }
 
   rollback(): void {
@@ -80,9 +84,10 @@ class StoresOfTask implements TaskState {
   }
 }
 
-function flushFrom(stores: Store[], from: number): MaybePromise<void> {
+/** Runs `step` on each store in turn, waiting only for steps that return a promise. */
+function inOrder(stores: Store[], step: (store: Store) => MaybePromise<void>, from = 0): MaybePromise<void> {
   for (let i = from; i < stores.length; i++) {
-    const r = stores[i].flush();
-    if (isPromise(r)) return r.then(() => flushFrom(stores, i + 1));
+    const r = step(stores[i]);
+    if (isPromise(r)) return r.then(() => inOrder(stores, step, i + 1));
   }
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { logger } from '../../common/logger.js';
+import { isPromise, type MaybePromise } from '../../common/maybe-promise.js';
 import type { Headers, ValueAndTimestamp } from '../../operators/api/record.js';
 import { internalTopicName, type Subtopology, type Topology } from '../../operators/graph/topology.js';
 import type { Serde } from '../../schemas/serde.js';
@@ -37,6 +38,8 @@ export interface TopologyTestDriverConfig extends ErrorHandlerSettings {
 
 type SerdeOf<T> = Serde<NonNullable<T>>;
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 export class TopologyTestDriver {
   readonly applicationId: string;
   private readonly clock: { nowMs: number };
@@ -55,6 +58,10 @@ export class TopologyTestDriver {
   private closed = false;
   /** Serializes pipes and clock advances: the driver processes one thing at a time, like a stream thread. */
   private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+  private initialized = false;
+  /** Global tasks first (their stores feed joins), then sub-topologies in order. */
+  private taskList: StreamTask[] = [];
 
   constructor(
     private readonly topology: Topology,
@@ -98,9 +105,11 @@ export class TopologyTestDriver {
       const task = await this.createTask(st, collector, clock, globalStores);
       this.tasks.set(st.id, task);
     }
-    for (const task of [...this.globalTasks, ...this.tasks.values()]) {
+    this.taskList = [...this.globalTasks, ...this.tasks.values()];
+    for (const task of this.taskList) {
       for (const topic of task.inputTopics()) this.readers.set(topic, task);
     }
+    this.initialized = true;
   }
 
   private async createTask(
@@ -256,7 +265,7 @@ export class TopologyTestDriver {
     await this.queue.catch(() => undefined);
     try {
       await this.ready;
-      for (const task of [...this.tasks.values(), ...this.globalTasks]) await task.close();
+      for (const task of this.taskList) await task.close();
     } finally {
       if (this.ownsStateDir) rmSync(this.state.stateDir, { recursive: true, force: true });
     }
@@ -273,7 +282,7 @@ export class TopologyTestDriver {
   }
 
   private storeOf(name: string): StateStore {
-    for (const task of [...this.tasks.values(), ...this.globalTasks]) {
+    for (const task of this.taskList) {
       const store = task.store(name);
       if (store) return store;
     }
@@ -289,33 +298,50 @@ export class TopologyTestDriver {
     timestamp: number,
     headers: Headers,
   ): Promise<void> {
-    return this.serialized(async () => {
+    const work = (): MaybePromise<void> => {
       const task = this.readers.get(topic);
       if (!task) throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
       task.addRecords([this.rawRecord(topic, key, value, timestamp, headers)]);
-      await this.settle();
-    });
+      return this.settle();
+    };
+    // Fast path: nothing in flight, so process synchronously and hand back a settled promise.
+    if (this.initialized && this.inFlight === 0 && !this.closed) {
+      try {
+        const r = work();
+        return isPromise(r) ? this.track(r) : RESOLVED;
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.serialized(work);
   }
 
   /** Processes until no task has input left (repartition topics included), then commits every task. */
-  private async settle(): Promise<void> {
-    for (;;) {
-      for (const task of this.readersInOrder()) {
-        while (task.bufferedRecords > 0) await task.process();
-      }
-      for (const task of this.allTasks()) await task.prepareCommit();
-      if (this.allTasks().every((t) => t.bufferedRecords === 0)) break;
+  private settle(): MaybePromise<void> {
+    for (const task of this.taskList) {
+      if (task.bufferedRecords === 0) continue;
+      const r = task.process();
+      return isPromise(r) ? r.then(() => this.settle()) : this.settle();
     }
-    const changelogOffsets = this.state.changelogEndOffsets();
-    for (const task of this.allTasks()) await task.postCommit(changelogOffsets);
+    return this.flushAll(0);
   }
 
-  private allTasks(): StreamTask[] {
-    return [...this.globalTasks, ...this.tasks.values()];
+  /** Commit phase 1 for every task; flushing caches may produce more input (repartition), processed first. */
+  private flushAll(from: number): MaybePromise<void> {
+    for (let i = from; i < this.taskList.length; i++) {
+      const r = this.taskList[i].prepareCommit();
+      if (isPromise(r)) return r.then(() => this.flushAll(i + 1));
+    }
+    for (const task of this.taskList) if (task.bufferedRecords > 0) return this.settle();
+    return this.commitAll(0);
   }
 
-  private readersInOrder(): StreamTask[] {
-    return this.allTasks().filter((t) => t.bufferedRecords > 0);
+  private commitAll(from: number): MaybePromise<void> {
+    const offsets = this.state.changelogEndOffsets();
+    for (let i = from; i < this.taskList.length; i++) {
+      const r = this.taskList[i].postCommit(offsets);
+      if (isPromise(r)) return r.then(() => this.commitAll(i + 1));
+    }
   }
 
   private rawRecord(
@@ -350,13 +376,19 @@ export class TopologyTestDriver {
     };
   }
 
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
+  /** Runs `work` after everything in flight, once the driver is initialized. */
+  private serialized(work: () => MaybePromise<void>): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the driver is closed'));
-    const run = this.queue.then(async () => {
-      await this.ready;
-      return work();
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.track(this.queue.then(() => this.ready).then(work));
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight++;
+    const done = () => {
+      this.inFlight--;
+    };
+    p.then(done, done);
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 }

@@ -7,19 +7,31 @@ export interface MetricSample {
   readonly value: number;
 }
 
-export class StreamsMetrics {
-  private readonly counters = new Map<
-    string,
-    { name: string; tags: Record<string, string>; value: number }
-  >();
+/** One counter (a name and a set of tags); hot paths keep it and increment `value` directly. */
+export interface Counter {
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+  value: number;
+}
 
-  increment(name: string, tags: Record<string, string>, by = 1): void {
+export class StreamsMetrics {
+  private readonly counters = new Map<string, Counter>();
+
+  /** The counter for `name` and `tags`, created at zero. */
+  counter(name: string, tags: Record<string, string>): Counter {
     const id = `${name}{${Object.entries(tags)
       .map(([k, v]) => `${k}=${v}`)
       .join(',')}}`;
-    const counter = this.counters.get(id);
-    if (counter) counter.value += by;
-    else this.counters.set(id, { name, tags: { ...tags }, value: by });
+    let counter = this.counters.get(id);
+    if (!counter) {
+      counter = { name, tags: { ...tags }, value: 0 };
+      this.counters.set(id, counter);
+    }
+    return counter;
+  }
+
+  increment(name: string, tags: Record<string, string>, by = 1): void {
+    this.counter(name, tags).value += by;
   }
 
   /** Sum of a counter over all tag sets matching `tags`. */

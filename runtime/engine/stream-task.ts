@@ -21,8 +21,8 @@ import {
   handleFailure,
   StreamsError,
 } from './error-handlers.js';
-import { METRICS, type StreamsMetrics } from './metrics.js';
-import { PartitionGroup } from './partition-group.js';
+import { type Counter, METRICS, type StreamsMetrics } from './metrics.js';
+import { type InputPartition, PartitionGroup, type Position } from './partition-group.js';
 import { ProcessorFailure, ProcessorNode, type TaskServices } from './processor-node.js';
 import { PunctuationQueue } from './punctuation-queue.js';
 import type { RawRecord } from './raw-record.js';
@@ -59,9 +59,6 @@ interface SourceBinding {
   readonly node: ProcessorNode;
 }
 
-/** Consumed position per input partition: the offset of the next record to read. */
-export type ConsumedOffsets = ReadonlyMap<string, { topic: string; partition: number; offset: number }>;
-
 export class StreamTask implements TaskServices {
   readonly id: TaskId;
   readonly applicationId: string;
@@ -73,21 +70,20 @@ export class StreamTask implements TaskServices {
   private nodes: ProcessorNode[] = [];
   private streamTime = -1;
   private committedStreamTime = -1;
-  private readonly partitionTimes = new Map<string, number>();
-  private consumed = new Map<string, { topic: string; partition: number; offset: number }>();
-  private committed = new Map<string, { topic: string; partition: number; offset: number }>();
   private current: RawRecord | undefined;
   /** Event time of the record being processed, or the time of the running punctuation (stamps changelog records). */
   private currentTime = -1;
   private inflight: Promise<void>[] = [];
   private commitRequested = false;
   private readonly log: Logger;
+  private readonly processedCounter: Counter;
 
   constructor(private readonly config: StreamTaskConfig) {
     this.id = config.id;
     this.applicationId = config.applicationId;
     this.metrics = config.metrics;
     this.log = config.logger.child({ task: config.id.toString() });
+    this.processedCounter = config.metrics.counter(METRICS.processedRecords, { task: config.id.toString() });
   }
 
   /** Instantiates the processors and runs their init(); stores must already be open and restored. */
@@ -186,23 +182,32 @@ export class StreamTask implements TaskServices {
 
   /** After a record: wait for forwards nobody awaited, advance the position, run due stream-time punctuations. */
   private finishRecord(raw: RawRecord): MaybePromise<void> {
-    if (this.inflight.length > 0) {
-      const pending = this.inflight;
-      this.inflight = [];
-      return Promise.all(pending).then(
-        () => this.finishRecord(raw),
-        (error) => {
-          this.processingFailed(error, raw);
-          return this.finishRecord(raw);
-        },
-      );
-    }
-    const key = PartitionGroup.key(raw.topic, raw.partition);
-    this.consumed.set(key, { topic: raw.topic, partition: raw.partition, offset: raw.offset + 1 });
+    if (this.inflight.length > 0) return this.awaitInflight(raw);
+    this.partitionOf(raw).consumedOffset = raw.offset + 1;
     this.current = undefined;
-    this.metrics.increment(METRICS.processedRecords, { task: this.id.toString() });
+    this.processedCounter.value++;
     const p = this.streamTimeSchedules.mayPunctuate(this.streamTime);
-    return isPromise(p) ? p.then(() => undefined) : undefined;
+    return isPromise(p) ? p.then(noop) : undefined;
+  }
+
+  private awaitInflight(raw: RawRecord): Promise<void> {
+    const pending = this.inflight;
+    this.inflight = [];
+    return Promise.all(pending).then(
+      () => this.finishRecord(raw),
+      (error) => {
+        this.processingFailed(error, raw);
+        return this.finishRecord(raw);
+      },
+    );
+  }
+
+  /** The input partition a record came from (the one the partition group just picked, on the hot path). */
+  private partitionOf(raw: RawRecord): InputPartition {
+    const current = this.input.current;
+    return current !== undefined && current.topic === raw.topic && current.partition === raw.partition
+      ? current
+      : this.input.partition(raw.topic, raw.partition);
   }
 
   private extractTimestamp(
@@ -211,8 +216,8 @@ export class StreamTask implements TaskServices {
     key: unknown,
     value: unknown,
   ): number | undefined {
-    const partitionKey = PartitionGroup.key(raw.topic, raw.partition);
-    const partitionTime = this.partitionTimes.get(partitionKey) ?? -1;
+    const input = this.partitionOf(raw);
+    const partitionTime = input.partitionTime;
     const ts = def.timestampExtractor
       ? def.timestampExtractor(
           {
@@ -237,7 +242,7 @@ export class StreamTask implements TaskServices {
       );
       return undefined;
     }
-    if (ts > partitionTime) this.partitionTimes.set(partitionKey, ts);
+    if (ts > partitionTime) input.partitionTime = ts;
     return ts;
   }
 
@@ -283,26 +288,35 @@ export class StreamTask implements TaskServices {
   }
 
   /**
-   * Phase 1 of a commit: stores flush their caches (emitting downstream and writing changelog records). Resolves to the
-   * positions to commit for this task's input partitions.
+   * Phase 1 of a commit: stores flush their caches (emitting downstream and writing changelog records). Then
+   * `consumedPositions()` are the offsets to commit for this task's input partitions.
    */
-  prepareCommit(): MaybePromise<ConsumedOffsets> {
+  prepareCommit(): MaybePromise<void> {
     const r = this.config.state.flush();
-    const settle = (): MaybePromise<ConsumedOffsets> => {
-      if (this.inflight.length > 0) {
-        const pending = this.inflight;
-        this.inflight = [];
-        return Promise.all(pending).then(settle);
-      }
-      return new Map(this.consumed);
-    };
-    return isPromise(r) ? r.then(settle) : settle();
+    return isPromise(r) ? r.then(() => this.settleInflight()) : this.settleInflight();
+  }
+
+  /** Waits for forwards the flush started and nobody awaited. */
+  private settleInflight(): MaybePromise<void> {
+    if (this.inflight.length === 0) return;
+    const pending = this.inflight;
+    this.inflight = [];
+    return Promise.all(pending).then(() => this.settleInflight());
+  }
+
+  /** Offsets of the next records to process, per input partition: what a commit commits. */
+  consumedPositions(): Position[] {
+    return this.input.consumed();
   }
 
   /** Phase 2, after the Kafka transaction (or offset commit) succeeded: stores apply their writes and checkpoint. */
-  async postCommit(changelogOffsets: ReadonlyMap<string, number>): Promise<void> {
-    await this.config.state.commit(changelogOffsets);
-    this.committed = new Map(this.consumed);
+  postCommit(changelogOffsets: ReadonlyMap<string, number>): MaybePromise<void> {
+    const r = this.config.state.commit(changelogOffsets);
+    return isPromise(r) ? r.then(() => this.committedNow()) : this.committedNow();
+  }
+
+  private committedNow(): void {
+    this.input.markCommitted();
     this.committedStreamTime = this.streamTime;
     this.commitRequested = false;
   }
@@ -311,24 +325,24 @@ export class StreamTask implements TaskServices {
    * The transaction aborted: drop uncommitted state and buffered input, recreate the processors, and return the
    * positions to rewind the consumer to (the last committed ones).
    */
-  async rollback(): Promise<ConsumedOffsets> {
+  async rollback(): Promise<Position[]> {
     this.config.state.rollback();
     this.input.clear();
+    this.input.rewind();
     this.inflight = [];
     await this.closeProcessors();
-    this.consumed = new Map(this.committed);
     this.streamTime = this.committedStreamTime;
     this.commitRequested = false;
     await this.initialize();
-    return new Map(this.committed);
+    return this.input.committed();
   }
 
   /** Sets the committed positions known at assignment (from the group's committed offsets). */
-  setCommittedOffsets(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>): void {
+  setCommittedOffsets(offsets: readonly Position[]): void {
     for (const o of offsets) {
-      const key = PartitionGroup.key(o.topic, o.partition);
-      this.committed.set(key, { ...o });
-      this.consumed.set(key, { ...o });
+      const p = this.input.partition(o.topic, o.partition);
+      p.committedOffset = o.offset;
+      p.consumedOffset = o.offset;
     }
   }
 
@@ -475,6 +489,8 @@ export class StreamTask implements TaskServices {
     this.nodes = [];
   }
 }
+
+function noop(): void {}
 
 /** Source nodes only forward what the task deserialized. */
 function passThrough(): Processor<unknown, unknown, unknown, unknown> {

@@ -14,7 +14,7 @@ export interface TaskState {
    * Commit phase 2, after the Kafka transaction committed: every store applies its buffered writes, then the
    * checkpoint records `changelogOffsets` (changelog topic -> offset after the last record this task wrote there).
    */
-  commit(changelogOffsets: ReadonlyMap<string, number>): Promise<void>;
+  commit(changelogOffsets: ReadonlyMap<string, number>): MaybePromise<void>;
   /** The transaction aborted: every store drops its uncommitted writes and cache. */
   rollback(): void;
   close(): Promise<void>;

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs a benchmark on compiled JavaScript (tsx adds per-closure overhead that production code does not have):
+#   npm run bench -- <name> [args]     e.g. npm run bench -- driver-throughput 1000000
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+name="${1:?usage: npm run bench -- <name> [args]   (names: $(ls bench/*.ts | xargs -n1 basename | sed 's/\.ts$//' | tr '\n' ' '))}"
+shift
+bash scripts/setup.sh >/dev/null
+npx tsc -p tsconfig.bench.json >/dev/null || true   # emits even when unrelated files have type errors
+exec node ".tmp/bench-dist/bench/$name.js" "$@"

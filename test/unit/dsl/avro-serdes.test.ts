@@ -1,0 +1,43 @@
+import { MockClient } from '@confluentinc/schemaregistry';
+import { Serdes, StreamsBuilder, TopologyTestDriver } from 'tributary';
+import { describe, expect, it } from 'vitest';
+
+interface Reading {
+  sensor: string;
+  celsius: number;
+}
+
+const readingSchema = {
+  type: 'record',
+  name: 'Reading',
+  namespace: 'test',
+  fields: [
+    { name: 'sensor', type: 'string' },
+    { name: 'celsius', type: 'double' },
+  ],
+} as const;
+
+describe('Serdes.avro in a topology', () => {
+  it('reads and writes the Confluent wire format with schema ids resolved before processing', async () => {
+    const registry = new MockClient({ baseURLs: ['mock://'] });
+    const readings = Serdes.avro<Reading>(readingSchema, registry);
+    const S = Serdes.string();
+    const builder = new StreamsBuilder();
+    builder
+      .stream('readings', { key: S, value: readings })
+      .mapValues((r) => ({ ...r, celsius: Math.round(r.celsius * 10) / 10 }))
+      .to('rounded', { key: S, value: readings });
+    const driver = new TopologyTestDriver(builder.build());
+    await driver.init();
+    await driver.createInputTopic('readings', S, readings).pipeInput('s1', { sensor: 's1', celsius: 21.456 });
+    const raw = driver.createOutputTopic('rounded', S, Serdes.bytes()).readValue();
+    const id = await registry.getId('rounded-value', {
+      schema: JSON.stringify(readingSchema),
+      schemaType: 'AVRO',
+    });
+    expect(raw[0]).toBe(0);
+    expect(raw.readInt32BE(1)).toBe(id);
+    expect(readings.deserialize('rounded', raw)).toEqual({ sensor: 's1', celsius: 21.5 });
+    await driver.close();
+  });
+});
