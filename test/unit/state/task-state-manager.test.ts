@@ -1,6 +1,7 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isPromise } from '../../../common/maybe-promise.js';
 import type { RestoreProgress } from '../../../state/api/changelog-reader.js';
 import type { StateStore } from '../../../state/api/state-store.js';
 import type { StoreBuilder } from '../../../state/api/store-builder.js';
@@ -318,5 +319,123 @@ describe('TaskStateManager: resume or start fresh', () => {
     const changelog = changelogWith(3);
     const m = await run(taskDir, new RecordingStore('s'), changelog);
     await expect(m.commit(new Map([[topic, 1]]))).rejects.toThrow(/went back/);
+  });
+});
+
+describe('TaskStateManager with RocksDB stores', () => {
+  function open(taskDir: string, changelog: InMemoryChangelog) {
+    const m = new TaskStateManager({
+      applicationId: 'app',
+      taskId: '0_0',
+      partition: 0,
+      taskDir,
+      changelog,
+      memory: largeBudget(),
+      currentTimestamp: () => 0,
+    });
+    const kv = m.register(
+      Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore('kv'),
+        stringSerde,
+        jsonSerde<number>(),
+      ).withCachingEnabled(),
+    );
+    const win = m.register(
+      Stores.windowStoreBuilder(
+        Stores.persistentWindowStore('win', { retentionMs: 100_000, windowSizeMs: 1000 }),
+        stringSerde,
+        jsonSerde<number>(),
+      ),
+    );
+    return { m, kv, win };
+  }
+
+  async function commit(t: ReturnType<typeof open>, changelog: InMemoryChangelog): Promise<void> {
+    await t.m.flush();
+    changelog.commitTransaction();
+    await t.m.commit(changelog.endOffsets(0));
+  }
+
+  /** A crash: stores lose what is in memory; nothing else runs (no apply, no checkpoint). */
+  async function crash(t: ReturnType<typeof open>): Promise<void> {
+    for (const store of t.m.stores.values()) await store.close();
+  }
+
+  it('resumes from the checkpoint and replays only what was committed after it', async () => {
+    const taskDir = dir();
+    const changelog = new InMemoryChangelog({ transactional: true });
+    const first = open(taskDir, changelog);
+    await first.m.initialize();
+    await first.m.restore(changelog);
+    first.kv.put('a', 1);
+    first.win.put('a', 1, 0);
+    await commit(first, changelog);
+    // Transaction 2 commits in Kafka, then the process dies before applying it locally.
+    first.kv.put('b', 2);
+    first.win.put('a', 2, 1000);
+    await first.m.flush();
+    changelog.commitTransaction();
+    // Transaction 3 is written locally (flushed to the buffer) but never committed.
+    first.kv.put('c', 3);
+    await first.m.flush();
+    await crash(first);
+    changelog.abortTransaction();
+
+    const second = open(taskDir, changelog);
+    await second.m.initialize();
+    expect(second.m.freshReasons.size).toBe(0);
+    let restored = 0;
+    await second.m.restore(changelog, { listener: { onRestoreEnd: (p) => (restored += p.restored) } });
+    expect(restored).toBe(2); // only transaction 2's records
+    expect(await collect(second.kv.all())).toEqual([
+      { key: 'a', value: 1 },
+      { key: 'b', value: 2 },
+    ]);
+    expect(await second.win.fetch('a', 0, 5000)).toEqual([
+      { windowStart: 0, value: 1 },
+      { windowStart: 1000, value: 2 },
+    ]);
+    await second.m.close();
+  });
+
+  it('wipes local state and restores everything when the checkpoint is missing', async () => {
+    const taskDir = dir();
+    const changelog = new InMemoryChangelog({ transactional: true });
+    const first = open(taskDir, changelog);
+    await first.m.initialize();
+    await first.m.restore(changelog);
+    first.kv.put('a', 1);
+    await commit(first, changelog);
+    await first.m.close();
+    rmSync(join(taskDir, CHECKPOINT_FILE));
+
+    // The changelog the task now restores from no longer has `a` (e.g. a reset application): local state must not.
+    const empty = new InMemoryChangelog({ transactional: true });
+    const second = open(taskDir, empty);
+    await second.m.initialize();
+    await second.m.restore(empty);
+    expect(second.m.freshReasons.get('kv')).toBe('no checkpoint');
+    expect(await collect(second.kv.all())).toEqual([]);
+    await second.m.close();
+  });
+
+  it('prefetched keys are read without a promise', async () => {
+    const taskDir = dir();
+    const changelog = new InMemoryChangelog({ transactional: true });
+    const first = open(taskDir, changelog);
+    await first.m.initialize();
+    first.kv.put('a', 1);
+    first.kv.put('b', 2);
+    await commit(first, changelog);
+    await first.m.close();
+
+    const second = open(taskDir, changelog);
+    await second.m.initialize();
+    await second.m.restore(changelog);
+    expect(isPromise(second.kv.get('a'))).toBe(true); // a miss goes to RocksDB
+    await second.kv.prefetch!(['b', 'missing']);
+    expect(second.kv.get('b')).toBe(2);
+    expect(second.kv.get('missing')).toBeUndefined();
+    await second.m.close();
   });
 });

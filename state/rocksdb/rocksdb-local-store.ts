@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import RocksDB from 'rocksdb-native';
+import { encodeTime } from '../internals/key-codec.js';
+import type { LocalBatch, LocalEntry, LocalStore } from '../internals/local-store.js';
+import type { RocksDbAllotment, RocksDbMemory } from './rocksdb-memory.js';
+
+/**
+ * Committed local state of one store in its own RocksDB instance (`<taskDir>/rocksdb/<storeName>`), as Kafka
+ * Streams lays stores out. One instance per store rather than a column family per store: column families must all be
+ * declared before a database opens, including every one it already has, and a task's stores are built one by one.
+ * Starting afresh is deleting the directory.
+ *
+ * Keys: `0x00 + name` for metadata (state id, observed stream time, ...); `0x01 + [segment: 8 bytes] + store key`
+ * for data (key-value stores have no segment). Segments are therefore contiguous key ranges, and dropping every
+ * segment below s is one deleteRange, whatever they hold.
+ *
+ * rocksdb-native only reads asynchronously. Single gets issued in the same tick share one read batch; `getMany`
+ * reads a whole prefetch in one batch.
+ */
+const META = '\u0000';
+const DATA = '\u0001';
+const STATE_ID = 'stateId';
+const SCAN_CAPACITY = 256;
+
+export class RocksDbLocalStore implements LocalStore {
+  readonly synchronous = false;
+  private db: RocksDB | undefined;
+  private allotment: RocksDbAllotment | undefined;
+  private id: string | undefined;
+  private readBatch: RocksDB.ReadBatch | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly segmented: boolean,
+    private readonly memory: RocksDbMemory,
+  ) {}
+
+  async open(fresh: boolean): Promise<void> {
+    await this.close();
+    if (fresh) await rm(this.path, { recursive: true, force: true });
+    await mkdir(this.path, { recursive: true });
+    const allotment = this.memory.reserve();
+    const db = new RocksDB(this.path, {
+      writeBufferSize: allotment.writeBufferSize,
+      maxWriteBufferNumber: allotment.maxWriteBufferNumber,
+      blockCache: allotment.blockCache,
+      // Index and filter blocks live in the block cache when there is one; RocksDB refuses the option without it.
+      tableCacheIndexAndFilterBlocks: allotment.blockCache,
+      maxBackgroundJobs: 2,
+    });
+    try {
+      await db.ready();
+    } catch (e) {
+      allotment.release();
+      throw new Error(`cannot open RocksDB at ${this.path}: ${(e as Error).message}`, { cause: e });
+    }
+    this.db = db;
+    this.allotment = allotment;
+    const id = await db.get(metaKey(STATE_ID));
+    if (id !== null) {
+      this.id = id.toString('utf8');
+    } else {
+      this.id = randomUUID();
+      const batch = db.write({ autoDestroy: true });
+      batch.tryPut(metaKey(STATE_ID), Buffer.from(this.id, 'utf8'));
+      await batch.flush();
+    }
+  }
+
+  stateId(): string | undefined {
+    return this.id;
+  }
+
+  get(segment: number, key: string): Promise<Buffer | undefined> {
+    let batch = this.readBatch;
+    if (batch === undefined) {
+      const created = this.requireDb().read({ autoDestroy: true, capacity: 16 });
+      this.readBatch = batch = created;
+      queueMicrotask(() => {
+        this.readBatch = undefined;
+        created.tryFlush();
+      });
+    }
+    return batch.get(this.dataKey(segment, key)).then(orUndefined);
+  }
+
+  async getMany(segment: number, keys: readonly string[]): Promise<(Buffer | undefined)[]> {
+    const batch = this.requireDb().read({ autoDestroy: true, capacity: keys.length });
+    const reads = keys.map((key) => batch.get(this.dataKey(segment, key)));
+    batch.tryFlush();
+    return (await Promise.all(reads)).map(orUndefined);
+  }
+
+  async range(
+    segment: number,
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+  ): Promise<LocalEntry[]> {
+    const prefix = this.segmentPrefix(segment);
+    const gte = Buffer.from(prefix + (from ?? ''), 'latin1');
+    const lt =
+      toExclusive !== undefined ? Buffer.from(prefix + toExclusive, 'latin1') : this.segmentEnd(segment);
+    const out: LocalEntry[] = [];
+    for await (const entry of this.requireDb().iterator({ gte, lt }, { reverse, capacity: SCAN_CAPACITY })) {
+      out.push({ key: entry.key.toString('latin1', prefix.length), value: entry.value });
+    }
+    return out;
+  }
+
+  async apply(batch: LocalBatch): Promise<void> {
+    const write = this.requireDb().write({ autoDestroy: true, capacity: batch.writes.size + 4 });
+    const drop = batch.dropSegmentsBelow;
+    if (drop !== undefined && this.segmented && drop > 0) {
+      write.tryDeleteRange(
+        Buffer.from(this.segmentPrefix(0), 'latin1'),
+        Buffer.from(this.segmentPrefix(drop), 'latin1'),
+      );
+    }
+    for (const [key, value] of batch.writes) {
+      const segment = batch.segmentOf(key);
+      if (drop !== undefined && segment < drop) continue;
+      if (value === null) write.tryDelete(this.dataKey(segment, key));
+      else write.tryPut(this.dataKey(segment, key), value);
+    }
+    if (batch.meta !== undefined) for (const [name, value] of batch.meta) write.tryPut(metaKey(name), value);
+    await write.flush();
+  }
+
+  async getMeta(name: string): Promise<Buffer | undefined> {
+    return orUndefined(await this.requireDb().get(metaKey(name)));
+  }
+
+  async persist(): Promise<void> {
+    await this.requireDb().flush();
+  }
+
+  async approximateCount(): Promise<number> {
+    const estimate = Number(await this.requireDb().getProperty('rocksdb.estimate-num-keys'));
+    return Number.isFinite(estimate) ? estimate : 0;
+  }
+
+  async close(): Promise<void> {
+    const db = this.db;
+    if (db === undefined) return;
+    this.db = undefined;
+    this.readBatch = undefined;
+    try {
+      await db.close();
+    } finally {
+      this.allotment?.release();
+      this.allotment = undefined;
+    }
+  }
+
+  private requireDb(): RocksDB {
+    if (this.db === undefined) throw new Error(`RocksDB store at ${this.path} is not open`);
+    return this.db;
+  }
+
+  private segmentPrefix(segment: number): string {
+    return this.segmented ? DATA + encodeTime(segment) : DATA;
+  }
+
+  /** Exclusive end of a segment's keys. */
+  private segmentEnd(segment: number): Buffer {
+    return Buffer.from(this.segmented ? DATA + encodeTime(segment + 1) : '\u0002', 'latin1');
+  }
+
+  private dataKey(segment: number, key: string): Buffer {
+    return Buffer.from(this.segmentPrefix(segment) + key, 'latin1');
+  }
+}
+
+function metaKey(name: string): Buffer {
+  return Buffer.from(META + name, 'latin1');
+}
+
+function orUndefined(value: Buffer | null): Buffer | undefined {
+  return value === null ? undefined : value;
+}

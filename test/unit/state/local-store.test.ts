@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LocalStore } from '../../../state/internals/local-store.js';
+import { InMemoryLocalStore } from '../../../state/memory/in-memory-local-store.js';
+import { RocksDbLocalStore } from '../../../state/rocksdb/rocksdb-local-store.js';
+import { RocksDbMemory } from '../../../state/rocksdb/rocksdb-memory.js';
+import { tempDir } from './support/fixtures.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const v = (s: string) => Buffer.from(s);
+const show = (entries: { key: string; value: Buffer }[]) => entries.map((e) => `${e.key}=${e.value}`);
+
+const implementations: [string, (segmented: boolean) => LocalStore][] = [
+  ['in-memory', () => new InMemoryLocalStore()],
+  [
+    'rocksdb',
+    (segmented) => {
+      const dir = tempDir('tributary-local');
+      const store = new RocksDbLocalStore(`${dir.path}/db`, segmented, new RocksDbMemory(64 << 20));
+      cleanups.push(async () => {
+        await store.close();
+        dir.remove();
+      });
+      return store;
+    },
+  ],
+];
+
+for (const [name, create] of implementations) {
+  describe(`${name} local store`, () => {
+    it('keeps segments apart and drops whole segments below a bound in one batch', async () => {
+      const store = create(true);
+      await store.open(true);
+      const segmentOf = (key: string) => Number(key[0]);
+      await store.apply({
+        writes: new Map([
+          ['0a', v('1')],
+          ['1a', v('2')],
+          ['1b', v('3')],
+          ['2a', v('4')],
+        ]),
+        segmentOf,
+      });
+      expect(show(await store.range(1, undefined, undefined, false))).toEqual(['1a=2', '1b=3']);
+      expect(show(await store.range(1, '1b', undefined, true))).toEqual(['1b=3']);
+      expect(show(await store.range(1, undefined, '1b', false))).toEqual(['1a=2']);
+      expect(await store.get(0, '0a')).toEqual(v('1'));
+      expect(await store.get(1, '0a')).toBeUndefined();
+      await store.apply({
+        writes: new Map([
+          ['1a', null],
+          ['0z', v('late')], // written into a segment being dropped: skipped
+        ]),
+        segmentOf,
+        dropSegmentsBelow: 1,
+        meta: new Map([['observed', v('x')]]),
+      });
+      expect(await store.range(0, undefined, undefined, false)).toEqual([]);
+      expect(show(await store.range(1, undefined, undefined, false))).toEqual(['1b=3']);
+      expect(await store.getMany(2, ['2a', '2b'])).toEqual([v('4'), undefined]);
+      expect(await store.getMeta('observed')).toEqual(v('x'));
+    });
+  });
+}
+
+describe('rocksdb local store persistence', () => {
+  it('keeps committed data and its state id across a reopen, and loses both when opened fresh', async () => {
+    const dir = tempDir('tributary-local');
+    cleanups.push(() => dir.remove());
+    const memory = new RocksDbMemory(64 << 20);
+    const path = `${dir.path}/db`;
+    const first = new RocksDbLocalStore(path, false, memory);
+    await first.open(false);
+    const id = first.stateId();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await first.apply({ writes: new Map([['k', v('v')]]), segmentOf: () => 0 });
+    await first.persist();
+    await first.close();
+    expect(memory.openStores).toBe(0);
+    expect(memory.reservedBytes).toBe(0);
+
+    const again = new RocksDbLocalStore(path, false, memory);
+    await again.open(false);
+    expect(again.stateId()).toBe(id);
+    expect(await again.get(0, 'k')).toEqual(v('v'));
+    await again.open(true);
+    expect(again.stateId()).not.toBe(id);
+    expect(await again.get(0, 'k')).toBeUndefined();
+    await again.close();
+  });
+
+  it('batches single gets issued in the same tick', async () => {
+    const dir = tempDir('tributary-local');
+    const store = new RocksDbLocalStore(`${dir.path}/db`, false, new RocksDbMemory(64 << 20));
+    cleanups.push(async () => {
+      await store.close();
+      dir.remove();
+    });
+    await store.open(true);
+    await store.apply({
+      writes: new Map([
+        ['a', v('1')],
+        ['b', v('2')],
+      ]),
+      segmentOf: () => 0,
+    });
+    const reads = await Promise.all([store.get(0, 'a'), store.get(0, 'b'), store.get(0, 'c')]);
+    expect(reads).toEqual([v('1'), v('2'), undefined]);
+  });
+});
+
+describe('RocksDB memory budget', () => {
+  it('gives the first stores full memtables and block caches, later ones less, and takes it back on close', () => {
+    const ledger = new RocksDbMemory(256 << 20);
+    const first = ledger.reserve();
+    expect(first).toMatchObject({ writeBufferSize: 16 << 20, maxWriteBufferNumber: 2, blockCache: true });
+    expect(first.bytes).toBe(64 << 20);
+    const more = [ledger.reserve(), ledger.reserve(), ledger.reserve()];
+    expect(more.map((a) => a.blockCache)).toEqual([true, true, false]);
+    expect(more[2].writeBufferSize).toBe(8 << 20);
+    expect(ledger.reservedBytes).toBeLessThanOrEqual(256 << 20);
+    expect(ledger.overBudget).toBe(false);
+    for (let i = 0; i < 40; i++) ledger.reserve();
+    expect(ledger.overBudget).toBe(true); // the 1 MiB floor: very many stores exceed the budget
+    first.release();
+    first.release(); // releasing twice counts once
+    expect(ledger.openStores).toBe(43);
+  });
+});

@@ -1,0 +1,3 @@
+import { describeStoreContract } from './support/store-contract.js';
+
+describeStoreContract({ name: 'rocksdb', persistent: true });
