@@ -195,7 +195,9 @@ wait_ready() {
   local target="$1" timeout="${2:-120}" n deadline
   deadline=$(( $(date +%s) + timeout ))
   for n in $(nodes_of "$target"); do
-    until grep -q "Kafka Server started" "$LOGS/$n/server.log" 2>/dev/null; do
+    # server.log* : log4j rolls server.log every hour, so the line may be in a rolled file of this run
+    # (start() removes every server.log* before launching, so none is from an earlier run).
+    until grep -qs "Kafka Server started" "$LOGS/$n"/server.log*; do
       if ! is_running "$n"; then
         echo "$n is not running; last lines of $LOGS/$n/stdout.log:" >&2
         tail -n 40 "$LOGS/$n/stdout.log" >&2 || true
