@@ -123,7 +123,10 @@ describe.skipIf(!canRunLocalKafka)('3-broker cluster: kill -9 of one broker mid-
     expect(described).toMatch(/min\.insync\.replicas=2/);
   });
 
-  it('every acknowledged record is read back exactly once after a broker is killed and restarted', async () => {
+  // The phases have their own, shorter deadlines; this bound only has to exceed their sum.
+  it('every acknowledged record is read back exactly once after a broker is killed and restarted', {
+    timeout: 720_000,
+  }, async () => {
     const producer = kafka.producer({
       'enable.idempotence': true,
       acks: -1,

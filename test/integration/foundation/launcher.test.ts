@@ -85,7 +85,9 @@ describe.skipIf(!canRunLocalKafka)('kafka-local launcher: 3-broker cluster', () 
     expect(await launcher.pids()).toEqual(before);
   });
 
-  it('stops one node gracefully and restarts it while the others keep serving', async () => {
+  it('stops one node gracefully and restarts it while the others keep serving', {
+    timeout: 300_000,
+  }, async () => {
     const before = await launcher.pids();
     await launcher.stop('node3');
     const stopped = await launcher.status();
@@ -101,7 +103,7 @@ describe.skipIf(!canRunLocalKafka)('kafka-local launcher: 3-broker cluster', () 
     expect(await quorumVoters(launcher.addressOf('node3'))).toEqual([1, 2, 3]);
   });
 
-  it('kills one node with SIGKILL at once and restarts it from its data', async () => {
+  it('kills one node with SIGKILL at once and restarts it from its data', { timeout: 300_000 }, async () => {
     const before = await launcher.pids();
     await launcher.kill('node2');
     expect(alive(before.node2!)).toBe(false);
