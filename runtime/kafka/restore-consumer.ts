@@ -11,6 +11,7 @@
  */
 import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
 import { wrapKafkaError } from './kafka-errors.js';
+import { OffsetLister } from './offset-lister.js';
 import {
   call,
   connect,
@@ -85,7 +86,7 @@ interface Tracked {
 export class RestoreConsumer {
   readonly #native: NativeConsumer;
   readonly #maxPollRecords: number;
-  readonly #timeoutMs: number;
+  #offsets!: OffsetLister;
   readonly #tracked = new Map<string, Tracked>();
   /** EOF events seen during the current poll, by tpKey -> offset. */
   readonly #eof = new Map<string, number>();
@@ -93,7 +94,6 @@ export class RestoreConsumer {
   private constructor(native: NativeConsumer, options: RestoreConsumerOptions) {
     this.#native = native;
     this.#maxPollRecords = options.maxPollRecords ?? 10_000;
-    this.#timeoutMs = options.requestTimeoutMs ?? 10_000;
   }
 
   static async create(options: RestoreConsumerOptions): Promise<RestoreConsumer> {
@@ -112,6 +112,7 @@ export class RestoreConsumer {
     native.on('partition.eof', (eof) => consumer.#eof.set(tpKey(eof.topic, eof.partition), eof.offset));
     await connect(native, options.connectTimeoutMs ?? 30_000);
     native.setDefaultIsTimeoutOnlyForFirstMessage(true);
+    consumer.#offsets = new OffsetLister(native, options.requestTimeoutMs ?? 10_000);
     return consumer;
   }
 
@@ -123,10 +124,14 @@ export class RestoreConsumer {
     const toAssign: RdTopicPartitionOffset[] = [];
     const completed: RestoreProgress[] = [];
     for (const start of starts) {
-      const key = tpKey(start.topic, start.partition);
-      if (this.#tracked.has(key))
+      if (this.#tracked.has(tpKey(start.topic, start.partition))) {
         throw new Error(`${start.topic}-${start.partition} is already being restored`);
-      const { lowOffset, highOffset } = await this.#watermarks(start);
+      }
+    }
+    const bounds = await this.#bounds(starts);
+    for (const start of starts) {
+      const key = tpKey(start.topic, start.partition);
+      const { lowOffset, highOffset } = bounds.get(key) as { lowOffset: number; highOffset: number };
       if (start.from !== 'beginning' && start.from > highOffset) {
         throw new RestoreOffsetOutOfRangeError(start, start.from, highOffset);
       }
@@ -209,14 +214,28 @@ export class RestoreConsumer {
     await disconnect(this.#native);
   }
 
-  async #watermarks(tp: TopicPartition): Promise<{ lowOffset: number; highOffset: number }> {
+  /** Log start and read_committed end (last stable offset) per tpKey: two ListOffsets requests for all. */
+  async #bounds(
+    partitions: readonly TopicPartition[],
+  ): Promise<Map<string, { lowOffset: number; highOffset: number }>> {
     try {
-      // From a read_committed consumer this is the last stable offset, not the high watermark (measured).
-      return await call<{ lowOffset: number; highOffset: number }>((cb) =>
-        this.#native.queryWatermarkOffsets(tp.topic, tp.partition, this.#timeoutMs, cb),
-      );
+      const [lows, highs] = await Promise.all([
+        this.#offsets.list(partitions, 'earliest', true),
+        this.#offsets.list(partitions, 'latest', true),
+      ]);
+      const result = new Map<string, { lowOffset: number; highOffset: number }>();
+      for (const low of lows)
+        result.set(tpKey(low.topic, low.partition), { lowOffset: low.offset, highOffset: -1 });
+      for (const high of highs) {
+        const entry = result.get(tpKey(high.topic, high.partition));
+        if (entry) entry.highOffset = high.offset;
+      }
+      return result;
     } catch (err) {
-      throw wrapKafkaError(`end offset of ${tp.topic}-${tp.partition}`, err);
+      throw wrapKafkaError(
+        `offsets of ${partitions.map((tp) => `${tp.topic}-${tp.partition}`).join(', ')}`,
+        err,
+      );
     }
   }
 }

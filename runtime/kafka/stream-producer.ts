@@ -3,11 +3,19 @@
  * tasks, offsets committed with the consumer's group metadata), idempotent and non-transactional under
  * at_least_once. Keyed records are partitioned by librdkafka's `murmur2_random`, which matches the Java clients.
  *
- * `send()` is synchronous and allocates no promise: delivery is followed by a DeliveryTracker, and
- * commitTransaction()/flush() return the last offset written per partition (the changelog offsets for checkpoints).
+ * `send()` is synchronous and allocates no promise. What the runtime learns about deliveries, and what it costs
+ * (measured, docs/kafka-client-notes.md): a delivery report per record costs ~4 us of JavaScript time (the binding
+ * builds an object and copies the key for each, 100 per event-loop turn), which halves the producer's throughput.
+ * - exactly_once_v2 (default): librdkafka reports failures only. A failed record fails the commit anyway, and the
+ *   changelog position for checkpoints comes from `logEndOffsets()` (one ListOffsets round trip, only when a
+ *   checkpoint is due), asked between commitTransaction() and the next send().
+ * - at_least_once, or `trackDeliveredOffsets`: every report is counted, flush()/commitTransaction() wait until all
+ *   arrived, and `deliveredOffsets()` gives the last offset written per partition without any query.
  *
  * Errors come out as KafkaRuntimeError with a `kind` (kafka-errors.ts). After 'fenced' or 'fatal' the instance is
  * unusable: close it, close the tasks as lost and create a new producer (its initTransactions fences the old one).
+ * A synchronous throw from send() (queue full, unknown partition, record too large for the client) means the
+ * transaction cannot be complete: abort it.
  */
 import type { Headers } from '../../operators/api/record.js';
 import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
@@ -18,6 +26,7 @@ import {
   type PartitionOffset,
 } from './delivery-tracker.js';
 import { classifyKafkaError, KafkaRuntimeError, wrapKafkaError } from './kafka-errors.js';
+import { OffsetLister } from './offset-lister.js';
 import { call, connect, createNativeProducer, disconnect, type NativeProducer } from './rdkafka.js';
 import { type TopicPartition, toRdKafkaHeaders } from './records.js';
 import type { StreamConsumer } from './stream-consumer.js';
@@ -31,6 +40,11 @@ export interface StreamProducerOptions extends KafkaConnectionOptions {
    * Streams' EOS default).
    */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Transactional producers only: count every delivery report so that commitTransaction() leaves the last offset
+   * written per partition in deliveredOffsets(). Costs ~4 us per record. Default false (failures only).
+   */
+  readonly trackDeliveredOffsets?: boolean;
   /** librdkafka linger.ms. Default 5. */
   readonly lingerMs?: number;
   /** Timeout of initTransactions, sendOffsets, commit, abort and flush (retriable failures are retried within it). */
@@ -62,19 +76,30 @@ export class StreamProducer {
   readonly #native: NativeProducer;
   readonly #tracker = new DeliveryTracker();
   readonly #transactional: boolean;
+  /** Every delivery report reaches JavaScript (otherwise failures only). */
+  readonly #countsDeliveries: boolean;
   readonly #timeoutMs: number;
   #state: ProducerState = 'ready';
   #failure: KafkaRuntimeError | undefined;
+  #delivered: PartitionOffset[] = [];
+  #offsets: OffsetLister | undefined;
 
-  private constructor(native: NativeProducer, transactional: boolean, timeoutMs: number) {
+  private constructor(
+    native: NativeProducer,
+    transactional: boolean,
+    countsDeliveries: boolean,
+    timeoutMs: number,
+  ) {
     this.#native = native;
     this.#transactional = transactional;
+    this.#countsDeliveries = countsDeliveries;
     this.#timeoutMs = timeoutMs;
   }
 
   /** Connects; a transactional producer also runs initTransactions, which fences older instances of its id. */
   static async create(options: StreamProducerOptions): Promise<StreamProducer> {
     const transactional = options.transactionalId !== undefined;
+    const countsDeliveries = !transactional || options.trackDeliveredOffsets === true;
     const transactionTimeoutMs = options.transactionTimeoutMs ?? 10_000;
     const native = createNativeProducer(
       librdkafkaConfig(options, {
@@ -84,6 +109,7 @@ export class StreamProducer {
         // A commit interval's worth of records must fit: send() cannot wait for room.
         'queue.buffering.max.messages': 1_000_000,
         dr_cb: true,
+        'delivery.report.only.error': !countsDeliveries,
         ...(transactional
           ? {
               'transactional.id': options.transactionalId as string,
@@ -94,7 +120,12 @@ export class StreamProducer {
           : {}),
       }),
     );
-    const producer = new StreamProducer(native, transactional, options.operationTimeoutMs ?? 30_000);
+    const producer = new StreamProducer(
+      native,
+      transactional,
+      countsDeliveries,
+      options.operationTimeoutMs ?? 30_000,
+    );
     native.on('delivery-report', (err, report) =>
       producer.#tracker.onReport(err, report as DeliveryReportLike),
     );
@@ -120,9 +151,12 @@ export class StreamProducer {
     return this.#state === 'in-transaction';
   }
 
-  /** Records sent whose delivery report has not arrived yet: the runtime's back-pressure signal. */
+  /**
+   * Records sent whose delivery report has not arrived yet (when reports are counted; 0 otherwise): the runtime's
+   * back-pressure signal.
+   */
   get inFlight(): number {
-    return this.#tracker.pending;
+    return this.#countsDeliveries ? this.#tracker.pending : 0;
   }
 
   async beginTransaction(): Promise<void> {
@@ -144,7 +178,7 @@ export class StreamProducer {
       this.#assertUsable('send');
       throw new Error('send() outside a transaction on a transactional producer');
     }
-    this.#tracker.recordSent();
+    if (this.#countsDeliveries) this.#tracker.recordSent();
     try {
       this.#native.produce(
         record.topic,
@@ -156,7 +190,7 @@ export class StreamProducer {
         toRdKafkaHeaders(record.headers),
       );
     } catch (err) {
-      this.#tracker.sendRefused();
+      if (this.#countsDeliveries) this.#tracker.sendRefused();
       // Queue full or unknown partition: the records of this transaction cannot all be written.
       throw new KafkaRuntimeError(`send to ${record.topic}`, err, 'abortable');
     }
@@ -173,17 +207,18 @@ export class StreamProducer {
   }
 
   /**
-   * Commits the open transaction. Resolves with the last offset written per partition in this transaction once all
-   * delivery reports arrived. On error the transaction must be aborted ('abortable', 'migrated') or the producer
-   * recreated ('fenced', 'fatal').
+   * Commits the open transaction (with the consumed offsets when given). On error the transaction must be aborted
+   * ('abortable', 'migrated') or the producer recreated ('fenced', 'fatal').
    */
-  async commitTransaction(offsets?: OffsetsToCommit): Promise<PartitionOffset[]> {
+  async commitTransaction(offsets?: OffsetsToCommit): Promise<void> {
     this.#assertInTransaction('commitTransaction');
     if (offsets) await this.sendOffsets(offsets);
     await this.#retrying('commitTransaction', (timeout, cb) => this.#native.commitTransaction(timeout, cb));
     this.#state = 'ready';
-    await this.#settled('commitTransaction');
-    return this.#tracker.lastOffsets();
+    if (this.#countsDeliveries) {
+      await this.#settled('commitTransaction');
+      this.#delivered = this.#tracker.lastOffsets();
+    }
   }
 
   /** Aborts the open transaction: none of its records or offsets become visible to read_committed readers. */
@@ -192,21 +227,23 @@ export class StreamProducer {
     // Let the records sent so far be delivered (or fail) first. Right after a commit the coordinator answers the
     // next transaction's AddPartitionsToTxn with CONCURRENT_TRANSACTIONS while it writes the markers; librdkafka
     // retries it, but an abort issued in that window reaches the coordinator for a transaction it never saw, gets
-    // INVALID_TXN_STATE, and librdkafka 2.15 makes that fatal (measured: ~1 in 5 aborts 5 ms after a commit).
-    // A record is only delivered once its partition is registered, so waiting for the reports closes the window.
-    await this.#settledWithin(this.#timeoutMs);
+    // INVALID_TXN_STATE, and librdkafka 2.15 makes that fatal (measured: ~1 in 3 aborts 5 ms after a commit).
+    // A record is only delivered once its partition is registered, so flushing first closes the window.
+    await call((cb) => this.#native.flush(this.#timeoutMs, cb)).catch(() => {
+      // Undeliverable records (broker gone): abort anyway, it purges them.
+    });
     await this.#retrying('abortTransaction', (timeout, cb) => this.#native.abortTransaction(timeout, cb));
     this.#state = 'ready';
     // Purged records report errors: let them arrive now so that they are not blamed on the next transaction.
-    await this.#settled('abortTransaction');
+    if (this.#countsDeliveries) await this.#settled('abortTransaction');
     this.#tracker.reset();
   }
 
   /**
-   * At-least-once: waits until every record sent so far is acknowledged; resolves with the last offsets written
-   * since the previous flush, or throws the first delivery failure (then re-process from the last commit).
+   * At-least-once: waits until every record sent so far is acknowledged and its report arrived; throws the first
+   * delivery failure (then re-process from the last commit). deliveredOffsets() then holds the last offsets.
    */
-  async flush(): Promise<PartitionOffset[]> {
+  async flush(): Promise<void> {
     this.#assertUsable('flush');
     if (this.#transactional)
       throw new Error('flush() on a transactional producer: commit the transaction instead');
@@ -217,10 +254,32 @@ export class StreamProducer {
     }
     await this.#settled('flush');
     const failure = this.#tracker.failure;
-    const offsets = this.#tracker.lastOffsets();
+    this.#delivered = this.#tracker.lastOffsets();
     this.#tracker.reset();
     if (failure) throw deliveryError(failure);
-    return offsets;
+  }
+
+  /**
+   * Last offset written per partition by the last committed transaction / successful flush (records of earlier
+   * ones are not repeated). Empty for a transactional producer without trackDeliveredOffsets.
+   */
+  deliveredOffsets(): PartitionOffset[] {
+    return this.#delivered;
+  }
+
+  /**
+   * The end of each partition's log now (high watermark): the changelog position a checkpoint records. Call it
+   * after commitTransaction() and before the next send(): then it is past every record of the committed
+   * transactions and before any record of the next one.
+   */
+  async logEndOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
+    this.#assertUsable('logEndOffsets');
+    this.#offsets ??= new OffsetLister(this.#native, this.#timeoutMs);
+    try {
+      return await this.#offsets.list(partitions, 'latest', false);
+    } catch (err) {
+      throw wrapKafkaError('listing log end offsets', err);
+    }
   }
 
   /** The first failed delivery of the current transaction / flush cycle, if any report arrived with an error. */
@@ -254,21 +313,6 @@ export class StreamProducer {
         if (kind === 'retriable' && Date.now() < deadline) continue;
         throw this.#fail(operation, err, kind === 'retriable' ? 'fatal' : kind);
       }
-    }
-  }
-
-  /** Waits for outstanding delivery reports, but at most `ms` (the records may be undeliverable). */
-  async #settledWithin(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.#tracker.settled(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, ms);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

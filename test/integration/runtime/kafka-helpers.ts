@@ -53,7 +53,8 @@ export async function writeInput(topic: string, partitions: number, count: numbe
         });
       }
     }
-    return await producer.flush();
+    await producer.flush();
+    return producer.deliveredOffsets();
   } finally {
     await producer.close();
   }

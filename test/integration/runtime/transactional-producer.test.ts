@@ -65,7 +65,11 @@ async function pipeFixture() {
     topics: [input],
     listener: noopListener,
   });
-  const producer = await StreamProducer.create({ ...connection(), transactionalId: uniqueName('txp') });
+  const producer = await StreamProducer.create({
+    ...connection(),
+    transactionalId: uniqueName('txp'),
+    trackDeliveredOffsets: true,
+  });
   return {
     input,
     output,
@@ -106,7 +110,10 @@ describe('StreamProducer (exactly-once v2)', () => {
       });
       expect(await groupOffsets(groupId, input)).toEqual(new Map());
 
-      const delivered = await producer.commitTransaction();
+      await producer.commitTransaction();
+      const delivered = producer.deliveredOffsets();
+      // The checkpoint position: past every committed record, before anything the next transaction writes.
+      const logEnd = await producer.logEndOffsets([0, 1].map((partition) => ({ topic: output, partition })));
 
       const out = await consumeToEnd(kafka, output);
       expect(out.map((r) => r.value).sort()).toEqual(
@@ -121,10 +128,15 @@ describe('StreamProducer (exactly-once v2)', () => {
       // The offsets the delivery reports gave are the offsets of the last records of each partition.
       const lastOffset = (p: number) =>
         Math.max(...out.filter((r) => r.partition === p).map((r) => r.offset));
-      expect(delivered.sort((a, b) => a.partition - b.partition)).toEqual([
+      expect([...delivered].sort((a, b) => a.partition - b.partition)).toEqual([
         { topic: output, partition: 0, offset: lastOffset(0) },
         { topic: output, partition: 1, offset: lastOffset(1) },
       ]);
+      for (const end of logEnd) {
+        // After the last record; at most one more offset (the commit marker, once the coordinator wrote it).
+        expect(end.offset - lastOffset(end.partition)).toBeGreaterThanOrEqual(1);
+        expect(end.offset - lastOffset(end.partition)).toBeLessThanOrEqual(2);
+      }
     } finally {
       await close();
     }
@@ -396,7 +408,8 @@ describe('StreamProducer delivery failures', () => {
           timestamp: Date.now(),
         });
       }
-      expect((await producer.flush()).sort((a, b) => a.partition - b.partition)).toEqual([
+      await producer.flush();
+      expect([...producer.deliveredOffsets()].sort((a, b) => a.partition - b.partition)).toEqual([
         { topic, partition: 0, offset: 2 },
         { topic, partition: 1, offset: 2 },
       ]);
@@ -411,7 +424,8 @@ describe('StreamProducer delivery failures', () => {
       expect(error.message).toContain(`${topic}-0`);
       // The failure belongs to that flush only.
       producer.send({ topic, partition: 1, key: null, value: Buffer.from('after'), timestamp: Date.now() });
-      expect(await producer.flush()).toEqual([{ topic, partition: 1, offset: 3 }]);
+      await producer.flush();
+      expect(producer.deliveredOffsets()).toEqual([{ topic, partition: 1, offset: 3 }]);
     } finally {
       await producer.close();
     }
