@@ -23,7 +23,12 @@ export {
   type LabelProblem,
   validateLabels,
 } from './guard/label-validation.js';
-export { cardinalityRejection, labelRejection, undecodableRejection } from './guard/rejections.js';
+export {
+  cardinalityRejection,
+  invalidTimestampRejection,
+  labelRejection,
+  undecodableRejection,
+} from './guard/rejections.js';
 export {
   addSample,
   emptyRollupAggregate,

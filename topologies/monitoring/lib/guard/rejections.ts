@@ -41,14 +41,32 @@ export function cardinalityRejection(
   };
 }
 
-/** The rejection of a record that could not be decoded as a Metric; keeps its bytes. */
-export function undecodableRejection(raw: Buffer, error: unknown, timestamp: number): Rejection {
+/**
+ * The rejection of a record that could not be decoded as a Metric; keeps its bytes (null for a record without a
+ * value) so that nothing is lost: it can be inspected and replayed.
+ */
+export function undecodableRejection(raw: Buffer | null, error: unknown, timestamp: number): Rejection {
   return {
     reason: 'undecodable',
     labels: [],
     message: `record is not a Metric: ${error instanceof Error ? error.message : String(error)}`,
     metric: null,
     raw,
+    timestamp,
+  };
+}
+
+/**
+ * The rejection of a decoded Metric whose sample time is unusable (negative): no window or alert evaluation can
+ * place it. Filed under `undecodable` (the record is not a valid Metric) until the enum gets a symbol of its own.
+ */
+export function invalidTimestampRejection(metric: Metric, timestamp: number): Rejection {
+  return {
+    reason: 'undecodable',
+    labels: [],
+    message: `metric ${JSON.stringify(metric.name)} rejected: sample timestamp ${metric.timestamp} is negative`,
+    metric,
+    raw: null,
     timestamp,
   };
 }

@@ -1,0 +1,36 @@
+// The public surface of the monitoring topologies; the package root (index.ts) re-exports it by name.
+export type {
+  Aggregation,
+  Alert,
+  AlertRule,
+  AlertState,
+  Comparison,
+  LabelMatcher,
+  Metric,
+  MonitoringSerdes,
+  Rejection,
+  RejectionReason,
+  Rollup,
+  Severity,
+} from '../../schemas/monitoring/index.js';
+export {
+  alertRuleSchema,
+  alertSchema,
+  metricSchema,
+  monitoringSerdes,
+  rejectionSchema,
+  rollupSchema,
+} from '../../schemas/monitoring/index.js';
+export {
+  CARDINALITY_GUARD_STORES,
+  type CardinalityGuardConfig,
+  cardinalityGuardTopology,
+} from './cardinality-guard.js';
+export { DEFAULT_MONITORING_TOPICS, type MonitoringTopics, type MonitoringTopologyConfig } from './config.js';
+export {
+  type CardinalityPolicy,
+  DEFAULT_CARDINALITY_POLICY,
+  HIGH_CARDINALITY_RULE,
+} from './lib/guard/cardinality.js';
+export { DEFAULT_LABEL_POLICY, type LabelPolicy } from './lib/guard/label-validation.js';
+export { parseSeriesKey, type Series, seriesKey } from './lib/series/series-key.js';
