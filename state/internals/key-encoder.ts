@@ -38,4 +38,8 @@ export class KeyEncoder<K> {
   decode(encoded: string): K {
     return this.serde.deserialize(this.topic, keyToBytes(encoded));
   }
+
+  decodeBytes(bytes: Buffer): K {
+    return this.serde.deserialize(this.topic, bytes);
+  }
 }

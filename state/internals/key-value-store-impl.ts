@@ -2,12 +2,10 @@ import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue } from '../../operators/api/record.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { KeyValueStore } from '../api/key-value-store.js';
-import { iterateEntries } from './async-entries.js';
+import { flatten } from './async-entries.js';
 import { CoreBackedStore, type StoreParts } from './core-backed-store.js';
 import { after, prefixEnd } from './key-codec.js';
 import type { CoreEntry } from './store-core.js';
-
-const ONLY_SEGMENT = [0];
 
 /** A key-value store over the store core: store key = serialized key, one segment. */
 export class KeyValueStoreImpl<K, V> extends CoreBackedStore<K, V> implements KeyValueStore<K, V> {
@@ -59,7 +57,7 @@ export class KeyValueStoreImpl<K, V> extends CoreBackedStore<K, V> implements Ke
 
   prefixScan<P>(prefix: P, prefixSerde: Serde<P>): AsyncIterable<KeyValue<K, V>> {
     const from = this.keys.encodeWith(prefix, prefixSerde);
-    return this.entries(this.core.range(ONLY_SEGMENT, from, prefixEnd(from), false));
+    return this.decoded(this.core.scan(from, prefixEnd(from), false));
   }
 
   approximateNumEntries(): MaybePromise<number> {
@@ -73,11 +71,22 @@ export class KeyValueStoreImpl<K, V> extends CoreBackedStore<K, V> implements Ke
   private scan(from: K | undefined, to: K | undefined, reverse: boolean): AsyncIterable<KeyValue<K, V>> {
     const lo = from === undefined ? undefined : this.keys.encode(from);
     const hi = to === undefined ? undefined : after(this.keys.encode(to));
-    if (lo !== undefined && hi !== undefined && lo >= hi) return this.entries([]);
-    return this.entries(this.core.range(ONLY_SEGMENT, lo, hi, reverse));
+    if (lo !== undefined && hi !== undefined && lo >= hi) return this.decoded(NOTHING);
+    return this.decoded(this.core.scan(lo, hi, reverse));
   }
 
-  private entries(result: MaybePromise<CoreEntry<V>[]>): AsyncIterable<KeyValue<K, V>> {
-    return iterateEntries(result, (entry) => ({ key: this.keys.decode(entry.key), value: entry.value }));
+  private decoded(chunks: AsyncIterable<readonly CoreEntry<V>[]>): AsyncIterable<KeyValue<K, V>> {
+    const keys = this.keys;
+    return flatten(
+      chunks,
+      (entry): KeyValue<K, V> => ({
+        key: entry.keyBytes !== undefined ? keys.decodeBytes(entry.keyBytes) : keys.decode(entry.key),
+        value: entry.value,
+      }),
+    );
   }
 }
+
+const NOTHING: AsyncIterable<never[]> = {
+  async *[Symbol.asyncIterator]() {},
+};

@@ -1,4 +1,5 @@
 import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { ChangelogRecord } from '../api/store-runtime.js';
 
 /**
  * Committed local state of one store, below the record cache and the transaction buffer: serialized values by store
@@ -24,11 +25,20 @@ export interface LocalStore {
     toExclusive: string | undefined,
     reverse: boolean,
   ): MaybePromise<LocalEntry[]>;
+  /** The same entries in chunks, read lazily (long scans of asynchronous stores); absent when `range` is cheap. */
+  scan?(
+    segment: number,
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+  ): AsyncIterable<LocalEntry[]>;
   /**
    * Applies writes atomically where the implementation can (one RocksDB write batch): puts and deletes (null), the
    * store's metadata (e.g. observed stream time), and dropping every segment below `dropSegmentsBelow`.
    */
   apply(batch: LocalBatch): MaybePromise<void>;
+  /** Applies restored changelog records in order (a later record of a key wins), in one batch where possible. */
+  restore(batch: RestoreBatch): MaybePromise<void>;
   getMeta(name: string): MaybePromise<Buffer | undefined>;
   /** Identity of the state `open()` found or created (persistent stores); undefined in memory. */
   stateId(): string | undefined;
@@ -42,6 +52,8 @@ export interface LocalStore {
 export interface LocalEntry {
   readonly key: string;
   readonly value: Buffer;
+  /** The key's bytes when the store has them at hand (decoding from them saves a string-to-Buffer copy). */
+  readonly keyBytes?: Buffer;
 }
 
 export interface LocalBatch {
@@ -49,6 +61,14 @@ export interface LocalBatch {
   readonly writes: ReadonlyMap<string, Buffer | null>;
   /** The segment each written key belongs to. */
   readonly segmentOf: (key: string) => number;
+  readonly meta?: ReadonlyMap<string, Buffer>;
+  readonly dropSegmentsBelow?: number;
+}
+
+export interface RestoreBatch {
+  readonly records: readonly ChangelogRecord[];
+  /** The segment of a changelog key (its bytes are the store key), or -1 to skip the record. */
+  readonly segmentOf: (key: Buffer) => number;
   readonly meta?: ReadonlyMap<string, Buffer>;
   readonly dropSegmentsBelow?: number;
 }

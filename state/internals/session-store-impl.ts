@@ -1,7 +1,7 @@
 import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
 import type { SessionStore } from '../api/session-store.js';
-import { iterateEntries } from './async-entries.js';
+import { entriesOf } from './async-entries.js';
 import { after, checkTime, decodeTime, encodeTime, MAX_TIME } from './key-codec.js';
 import type { CoreEntry } from './store-core.js';
 import { type TimeSegmentedParts, TimeSegmentedStore } from './time-segmented-store.js';
@@ -76,7 +76,7 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
       false,
       (key) => !clock.isExpired(endOf(key)),
     );
-    return iterateEntries(andThen(found, byEndThenKey), (entry) => ({
+    return entriesOf(andThen(found, byEndThenKey), (entry) => ({
       key: sessionKey(this.keys.decode(entry.key.slice(0, -SUFFIX)), entry.key),
       value: entry.value,
     }));

@@ -3,7 +3,7 @@ import type { Serde } from '../../schemas/serde.js';
 import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-runtime.js';
 import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
 import { IndexedMap } from '../memory/indexed-map.js';
-import { bytesToKey, keyToBytes } from './key-codec.js';
+import { keyToBytes } from './key-codec.js';
 import type { LocalEntry, LocalStore } from './local-store.js';
 
 /**
@@ -36,6 +36,61 @@ export interface StoreCoreOptions<V> {
 export interface CoreEntry<V> {
   readonly key: string;
   readonly value: V;
+  /** The key's bytes, when local state handed them over. */
+  readonly keyBytes?: Buffer;
+}
+
+interface Pending<V> {
+  readonly key: string;
+  /** null: deleted. */
+  readonly value: V | null;
+}
+
+/**
+ * Merges committed entries, arriving in key order (possibly in chunks), with the uncommitted writes of the same range:
+ * an uncommitted write replaces the committed entry of its key, an uncommitted delete hides it.
+ */
+class PendingMerge<V> {
+  private next = 0;
+
+  constructor(
+    private readonly pending: readonly Pending<V>[],
+    private readonly reverse: boolean,
+    private readonly accept: ((key: string) => boolean) | undefined,
+    private readonly committed: (entry: LocalEntry) => V,
+  ) {}
+
+  add(local: readonly LocalEntry[], out: CoreEntry<V>[]): void {
+    const pending = this.pending;
+    for (let l = 0; l < local.length; l++) {
+      const entry = local[l];
+      while (this.next < pending.length && this.before(pending[this.next].key, entry.key)) this.emit(out);
+      if (this.next < pending.length && pending[this.next].key === entry.key) {
+        this.emit(out);
+        continue;
+      }
+      if (this.accept !== undefined && !this.accept(entry.key)) continue;
+      out.push({ key: entry.key, value: this.committed(entry), keyBytes: entry.keyBytes });
+    }
+  }
+
+  /** The uncommitted writes after the last committed entry. */
+  finish(out: CoreEntry<V>[]): void {
+    while (this.next < this.pending.length) this.emit(out);
+  }
+
+  private emit(out: CoreEntry<V>[]): void {
+    const p = this.pending[this.next++];
+    if (p.value !== null) out.push({ key: p.key, value: p.value });
+  }
+
+  private before(a: string, b: string): boolean {
+    return this.reverse ? a > b : a < b;
+  }
+}
+
+async function* single<T>(entries: MaybePromise<T[]>): AsyncIterable<T[]> {
+  yield await entries;
 }
 
 /** Commit-time extras a store shape adds to the batch it applies (window/session metadata, expired segments). */
@@ -60,6 +115,8 @@ export class StoreCore<V> {
   private readonly serdeTopic: string;
   private readonly changelogTopic: string | undefined;
   private txn = new IndexedMap<Buffer | null>();
+  /** Committed bytes read ahead by `prefetch()` (null: absent); a key written since is shadowed by cache and buffer. */
+  private prefetched = new Map<string, Buffer | null>();
   /** Bumped whenever local state or the cache changes under an in-flight read (commit, rollback, restore). */
   private epoch = 0;
   private emitChain: Promise<void> | undefined;
@@ -103,16 +160,23 @@ export class StoreCore<V> {
     if (entry !== undefined) return entry.value ?? undefined;
     const buffered = this.txn.get(key);
     if (buffered !== undefined) return this.cacheRead(key, buffered);
+    const prefetched = this.prefetched.get(key);
+    if (prefetched !== undefined) return this.cacheRead(key, prefetched);
     const read = this.options.local.get(this.options.segmentOf(key), key);
     if (!isPromise(read)) return this.cacheRead(key, read ?? null);
     const epoch = this.epoch;
     return read.then((bytes) => this.afterLocalRead(key, bytes ?? null, epoch));
   }
 
-  /** Loads keys missing from the cache in one multi-get, so that the next reads of them are synchronous. */
+  /**
+   * Reads keys missing from the cache in one multi-get and keeps their bytes until the next prefetch, so that the
+   * next reads of them are synchronous whatever the cache budget (values are deserialized when read).
+   */
   prefetch(keys: readonly string[]): Promise<void> | undefined {
     const local = this.options.local;
     if (local.synchronous) return undefined;
+    const prefetched = new Map<string, Buffer | null>();
+    this.prefetched = prefetched;
     const bySegment = new Map<number, string[]>();
     for (const key of keys) {
       if (this.cache.peek(key) !== undefined || this.txn.get(key) !== undefined) continue;
@@ -130,11 +194,9 @@ export class StoreCore<V> {
     for (const [segment, list] of bySegment) {
       reads.push(
         Promise.resolve(local.getMany(segment, list)).then((values) => {
-          if (epoch !== this.epoch) return;
-          for (let i = 0; i < list.length; i++) {
-            const key = list[i];
-            if (this.txn.get(key) === undefined) this.cacheRead(key, values[i] ?? null);
-          }
+          // A commit or restore in between may have changed local state under the read: drop what it returned.
+          if (epoch !== this.epoch || this.prefetched !== prefetched) return;
+          for (let i = 0; i < list.length; i++) prefetched.set(list[i], values[i] ?? null);
         }),
       );
     }
@@ -158,8 +220,8 @@ export class StoreCore<V> {
 
   /**
    * Entries with keys in [from, toExclusive) of the given segments, segment by segment in the order given and in key
-   * order within each (descending if `reverse`), uncommitted writes included. `accept` filters keys before any value
-   * is deserialized.
+   * order within each (descending if `reverse`), uncommitted writes as of this call included. `accept` filters keys
+   * before any value is deserialized.
    */
   range(
     segments: readonly number[],
@@ -168,55 +230,66 @@ export class StoreCore<V> {
     reverse: boolean,
     accept?: (key: string) => boolean,
   ): MaybePromise<CoreEntry<V>[]> {
+    // Uncommitted writes are taken now: a commit while local state is read must not lose them.
+    const merges = segments.map((segment) => this.merge(segment, from, toExclusive, reverse, accept));
     const out: CoreEntry<V>[] = [];
     const step = (i: number): MaybePromise<CoreEntry<V>[]> => {
       for (; i < segments.length; i++) {
-        const segment = segments[i];
-        const local = this.options.local.range(segment, from, toExclusive, reverse);
+        const local = this.options.local.range(segments[i], from, toExclusive, reverse);
         if (isPromise(local)) {
+          const merge = merges[i];
           const next = i + 1;
           return local.then((entries) => {
-            this.mergeSegment(segment, entries, from, toExclusive, reverse, accept, out);
+            merge.add(entries, out);
+            merge.finish(out);
             return step(next);
           });
         }
-        this.mergeSegment(segment, local, from, toExclusive, reverse, accept, out);
+        merges[i].add(local, out);
+        merges[i].finish(out);
       }
       return out;
     };
     return step(0);
   }
 
-  private mergeSegment(
+  /** Like `range` over segment 0, read lazily in chunks: long scans of RocksDB state do not materialize. */
+  scan(
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+  ): AsyncIterable<CoreEntry<V>[]> {
+    const merge = this.merge(0, from, toExclusive, reverse, undefined);
+    const local = this.options.local;
+    const chunks =
+      local.scan !== undefined
+        ? local.scan(0, from, toExclusive, reverse)
+        : single(local.range(0, from, toExclusive, reverse));
+    return (async function* () {
+      for await (const chunk of chunks) {
+        const out: CoreEntry<V>[] = [];
+        merge.add(chunk, out);
+        if (out.length > 0) yield out;
+      }
+      const out: CoreEntry<V>[] = [];
+      merge.finish(out);
+      if (out.length > 0) yield out;
+    })();
+  }
+
+  private merge(
     segment: number,
-    local: readonly LocalEntry[],
     from: string | undefined,
     toExclusive: string | undefined,
     reverse: boolean,
     accept: ((key: string) => boolean) | undefined,
-    out: CoreEntry<V>[],
-  ): void {
-    const pending = this.pendingInRange(segment, from, toExclusive, reverse, accept);
-    const before = reverse ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
-    let p = 0;
-    for (let l = 0; l < local.length; l++) {
-      const entry = local[l];
-      while (p < pending.length && before(pending[p].key, entry.key)) {
-        const value = pending[p++].value;
-        if (value !== null) out.push({ key: pending[p - 1].key, value });
-      }
-      if (p < pending.length && pending[p].key === entry.key) {
-        const value = pending[p++].value;
-        if (value !== null) out.push({ key: entry.key, value });
-        continue;
-      }
-      if (accept !== undefined && !accept(entry.key)) continue;
-      out.push({ key: entry.key, value: this.committedValue(entry) });
-    }
-    for (; p < pending.length; p++) {
-      const value = pending[p].value;
-      if (value !== null) out.push({ key: pending[p].key, value });
-    }
+  ): PendingMerge<V> {
+    return new PendingMerge(
+      this.pendingInRange(segment, from, toExclusive, reverse, accept),
+      reverse,
+      accept,
+      (e) => this.committedValue(e),
+    );
   }
 
   /** A committed entry's value, taken from the cache when it holds the same (clean) value. */
@@ -368,6 +441,8 @@ export class StoreCore<V> {
   private belowCache(key: string): MaybePromise<Buffer | null> {
     const buffered = this.txn.get(key);
     if (buffered !== undefined) return buffered;
+    const prefetched = this.prefetched.get(key);
+    if (prefetched !== undefined) return prefetched;
     return andThen(this.options.local.get(this.options.segmentOf(key), key), (bytes) => bytes ?? null);
   }
 
@@ -382,7 +457,9 @@ export class StoreCore<V> {
         dropSegmentsBelow: extras?.dropSegmentsBelow,
       });
     }
-    // Reads made while applying saw the buffer; from now on local state holds it.
+    // Reads made while applying saw the buffer; from now on local state holds it, and what was read ahead of the
+    // commit is stale for the keys it wrote.
+    for (const key of writes.map.keys()) this.prefetched.delete(key);
     if (this.txn === writes) this.txn = new IndexedMap(writes.ordered);
     this.epoch++;
   }
@@ -390,34 +467,31 @@ export class StoreCore<V> {
   /** Drops everything not committed: the transaction aborted. */
   rollback(): void {
     this.cache.clear();
+    this.prefetched = new Map(); // also what a re-init calls: local state may be wiped next
     this.txn = new IndexedMap(this.txn.ordered);
     this.emitChain = undefined;
     this.epoch++;
   }
 
   /**
-   * Applies committed changelog records to local state directly (no cache, changelog or emits). Records whose key
-   * `accept` refuses (expired windows) are skipped.
+   * Applies committed changelog records to local state directly (no cache, changelog or emits). `segmentOfRecord`
+   * gives the segment of a changelog key, or -1 to skip it (an expired window); without it everything goes to
+   * segment 0.
    */
   restore(
     records: readonly ChangelogRecord[],
     extras?: CommitExtras,
-    accept?: (key: string) => boolean,
+    segmentOfRecord?: (key: Buffer) => number,
   ): MaybePromise<void> {
     if (this.hasUncommittedWrites) {
       throw new Error(`store ${this.name}: cannot restore while it holds uncommitted writes`);
     }
     this.cache.clear();
+    this.prefetched = new Map();
     this.epoch++;
-    const writes = new Map<string, Buffer | null>();
-    for (const record of records) {
-      const key = bytesToKey(record.key);
-      if (accept !== undefined && !accept(key)) continue;
-      writes.set(key, record.value);
-    }
-    return this.options.local.apply({
-      writes,
-      segmentOf: this.options.segmentOf,
+    return this.options.local.restore({
+      records,
+      segmentOf: segmentOfRecord ?? (() => 0),
       meta: extras?.meta,
       dropSegmentsBelow: extras?.dropSegmentsBelow,
     });
@@ -425,6 +499,7 @@ export class StoreCore<V> {
 
   close(): void {
     this.cache.close();
+    this.prefetched = new Map();
     this.txn = new IndexedMap();
     this.emitChain = undefined;
     this.epoch++;

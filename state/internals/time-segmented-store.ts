@@ -51,19 +51,17 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
 
   override async restore(records: readonly ChangelogRecord[]): Promise<void> {
     const suffix = this.suffix;
+    const clock = this.clock;
     for (const record of records) {
       const key = record.key;
       if (key.length < suffix) throw new Error(`store ${this.name}: changelog key of ${key.length} bytes`);
-      this.clock.observe(
-        key.readUInt32BE(key.length - suffix) * 4294967296 + key.readUInt32BE(key.length - suffix + 4),
-      );
+      clock.observe(timeAt(key, key.length - suffix));
       this.restoredKey(key);
     }
-    await this.core.restore(
-      records,
-      this.commitExtras(),
-      (storeKey) => !this.clock.isExpired(this.timeOf(storeKey)),
-    );
+    await this.core.restore(records, this.commitExtras(), (key) => {
+      const time = timeAt(key, key.length - suffix);
+      return clock.isExpired(time) ? -1 : clock.segmentOf(time);
+    });
     this.committed();
   }
 
@@ -86,4 +84,8 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
   protected override rolledBack(): void {
     this.clock.rollback();
   }
+}
+
+function timeAt(bytes: Buffer, at: number): number {
+  return bytes.readUInt32BE(at) * 4294967296 + bytes.readUInt32BE(at + 4);
 }

@@ -1,7 +1,7 @@
 import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
 import type { WindowedValue, WindowStore } from '../api/window-store.js';
-import { iterateEntries } from './async-entries.js';
+import { entriesOf } from './async-entries.js';
 import {
   after,
   checkTime,
@@ -131,7 +131,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
     reverse: boolean,
   ): AsyncIterable<KeyValue<Windowed<K>, V>> {
     const from = Math.max(timeFrom, this.clock.lowestLiveTime());
-    if (timeTo < from) return iterateEntries([], (entry: KeyValue<Windowed<K>, V>) => entry);
+    if (timeTo < from) return entriesOf([], (entry: KeyValue<Windowed<K>, V>) => entry);
     const found = this.core.range(
       this.clock.segmentsBetween(from, timeTo),
       undefined,
@@ -142,7 +142,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
         return time >= from && time <= timeTo;
       },
     );
-    return iterateEntries(
+    return entriesOf(
       andThen(found, (entries) => byTimeThenKey(entries, reverse)),
       (entry) => ({
         key: windowed(

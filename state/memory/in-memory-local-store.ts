@@ -1,4 +1,5 @@
-import type { LocalBatch, LocalEntry, LocalStore } from '../internals/local-store.js';
+import { bytesToKey } from '../internals/key-codec.js';
+import type { LocalBatch, LocalEntry, LocalStore, RestoreBatch } from '../internals/local-store.js';
 import { IndexedMap } from './indexed-map.js';
 
 /** Committed state held in memory: one map per segment, so dropping a segment is deleting one map. */
@@ -39,31 +40,52 @@ export class InMemoryLocalStore implements LocalStore {
 
   apply(batch: LocalBatch): void {
     const drop = batch.dropSegmentsBelow;
-    if (drop !== undefined) {
-      for (const [id, map] of this.segments) {
-        if (id < drop) {
-          this.count -= map.size;
-          this.segments.delete(id);
-        }
-      }
-    }
+    if (drop !== undefined) this.dropBelow(drop);
     for (const [key, value] of batch.writes) {
-      const id = batch.segmentOf(key);
-      if (drop !== undefined && id < drop) continue;
-      let map = this.segments.get(id);
-      if (value === null) {
-        if (map?.delete(key)) this.count--;
-        continue;
-      }
-      if (map === undefined) {
-        map = new IndexedMap<Buffer>();
-        this.segments.set(id, map);
-      }
-      const before = map.size;
-      map.set(key, value);
-      this.count += map.size - before;
+      const segment = batch.segmentOf(key);
+      if (drop === undefined || segment >= drop) this.write(segment, key, value);
     }
-    if (batch.meta !== undefined) for (const [name, value] of batch.meta) this.meta.set(name, value);
+    this.putMeta(batch.meta);
+  }
+
+  restore(batch: RestoreBatch): void {
+    const drop = batch.dropSegmentsBelow;
+    if (drop !== undefined) this.dropBelow(drop);
+    for (const record of batch.records) {
+      const segment = batch.segmentOf(record.key);
+      if (segment >= 0 && (drop === undefined || segment >= drop)) {
+        this.write(segment, bytesToKey(record.key), record.value);
+      }
+    }
+    this.putMeta(batch.meta);
+  }
+
+  private dropBelow(drop: number): void {
+    for (const [id, map] of this.segments) {
+      if (id < drop) {
+        this.count -= map.size;
+        this.segments.delete(id);
+      }
+    }
+  }
+
+  private write(segment: number, key: string, value: Buffer | null): void {
+    let map = this.segments.get(segment);
+    if (value === null) {
+      if (map?.delete(key)) this.count--;
+      return;
+    }
+    if (map === undefined) {
+      map = new IndexedMap<Buffer>();
+      this.segments.set(segment, map);
+    }
+    const before = map.size;
+    map.set(key, value);
+    this.count += map.size - before;
+  }
+
+  private putMeta(meta: ReadonlyMap<string, Buffer> | undefined): void {
+    if (meta !== undefined) for (const [name, value] of meta) this.meta.set(name, value);
   }
 
   getMeta(name: string): Buffer | undefined {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import RocksDB from 'rocksdb-native';
 import { encodeTime } from '../internals/key-codec.js';
-import type { LocalBatch, LocalEntry, LocalStore } from '../internals/local-store.js';
+import type { LocalBatch, LocalEntry, LocalStore, RestoreBatch } from '../internals/local-store.js';
+import { chunksOf } from './chunked-iterator.js';
 import type { RocksDbAllotment, RocksDbMemory } from './rocksdb-memory.js';
 
 /**
@@ -21,7 +22,8 @@ import type { RocksDbAllotment, RocksDbMemory } from './rocksdb-memory.js';
 const META = '\u0000';
 const DATA = '\u0001';
 const STATE_ID = 'stateId';
-const SCAN_CAPACITY = 256;
+/** Entries per native iterator read: rocksdb-native's default of 8 makes scans 3x slower. */
+const SCAN_CAPACITY = 1024;
 
 export class RocksDbLocalStore implements LocalStore {
   readonly synchronous = false;
@@ -98,34 +100,77 @@ export class RocksDbLocalStore implements LocalStore {
     toExclusive: string | undefined,
     reverse: boolean,
   ): Promise<LocalEntry[]> {
+    const out: LocalEntry[] = [];
+    for await (const chunk of this.scan(segment, from, toExclusive, reverse))
+      for (const e of chunk) out.push(e);
+    return out;
+  }
+
+  async *scan(
+    segment: number,
+    from: string | undefined,
+    toExclusive: string | undefined,
+    reverse: boolean,
+  ): AsyncIterable<LocalEntry[]> {
     const prefix = this.segmentPrefix(segment);
     const gte = Buffer.from(prefix + (from ?? ''), 'latin1');
     const lt =
       toExclusive !== undefined ? Buffer.from(prefix + toExclusive, 'latin1') : this.segmentEnd(segment);
-    const out: LocalEntry[] = [];
-    for await (const entry of this.requireDb().iterator({ gte, lt }, { reverse, capacity: SCAN_CAPACITY })) {
-      out.push({ key: entry.key.toString('latin1', prefix.length), value: entry.value });
+    const skip = prefix.length;
+    const iterator = this.requireDb().iterator({ gte, lt }, { reverse, capacity: SCAN_CAPACITY });
+    for await (const chunk of chunksOf(iterator)) {
+      yield chunk.map((entry) => ({
+        key: entry.key.toString('latin1', skip),
+        value: entry.value,
+        keyBytes: entry.key.subarray(skip),
+      }));
     }
-    return out;
   }
 
   async apply(batch: LocalBatch): Promise<void> {
     const write = this.requireDb().write({ autoDestroy: true, capacity: batch.writes.size + 4 });
     const drop = batch.dropSegmentsBelow;
-    if (drop !== undefined && this.segmented && drop > 0) {
-      write.tryDeleteRange(
-        Buffer.from(this.segmentPrefix(0), 'latin1'),
-        Buffer.from(this.segmentPrefix(drop), 'latin1'),
-      );
-    }
+    this.dropBelow(write, drop);
     for (const [key, value] of batch.writes) {
       const segment = batch.segmentOf(key);
       if (drop !== undefined && segment < drop) continue;
       if (value === null) write.tryDelete(this.dataKey(segment, key));
       else write.tryPut(this.dataKey(segment, key), value);
     }
-    if (batch.meta !== undefined) for (const [name, value] of batch.meta) write.tryPut(metaKey(name), value);
+    putMeta(write, batch.meta);
     await write.flush();
+  }
+
+  async restore(batch: RestoreBatch): Promise<void> {
+    const records = batch.records;
+    const write = this.requireDb().write({ autoDestroy: true, capacity: records.length + 4 });
+    const drop = batch.dropSegmentsBelow;
+    this.dropBelow(write, drop);
+    const prefixLength = this.segmented ? 9 : 1;
+    for (const record of records) {
+      const segment = batch.segmentOf(record.key);
+      if (segment < 0 || (drop !== undefined && segment < drop)) continue;
+      // Straight from the changelog key's bytes: no string round trip on the restore path.
+      const key = Buffer.allocUnsafe(prefixLength + record.key.length);
+      key[0] = 1;
+      if (this.segmented) {
+        key.writeUInt32BE(Math.floor(segment / 4294967296), 1);
+        key.writeUInt32BE(segment >>> 0, 5);
+      }
+      record.key.copy(key, prefixLength);
+      if (record.value === null) write.tryDelete(key);
+      else write.tryPut(key, record.value);
+    }
+    putMeta(write, batch.meta);
+    await write.flush();
+  }
+
+  private dropBelow(write: RocksDB.WriteBatch, drop: number | undefined): void {
+    if (drop === undefined || !this.segmented || drop <= 0) return;
+    write.tryDeleteRange(
+      Buffer.from(this.segmentPrefix(0), 'latin1'),
+      Buffer.from(this.segmentPrefix(drop), 'latin1'),
+    );
   }
 
   async getMeta(name: string): Promise<Buffer | undefined> {
@@ -171,6 +216,10 @@ export class RocksDbLocalStore implements LocalStore {
   private dataKey(segment: number, key: string): Buffer {
     return Buffer.from(this.segmentPrefix(segment) + key, 'latin1');
   }
+}
+
+function putMeta(write: RocksDB.WriteBatch, meta: ReadonlyMap<string, Buffer> | undefined): void {
+  if (meta !== undefined) for (const [name, value] of meta) write.tryPut(metaKey(name), value);
 }
 
 function metaKey(name: string): Buffer {

@@ -191,6 +191,36 @@ export function describeStoreContract(impl: Implementation): void {
       });
     }
 
+    it('scans long ranges in chunks, merging uncommitted writes, and can stop early', async () => {
+      const t = task();
+      const store = await open(Stores.keyValueStoreBuilder(kvSupplier('long'), uintSerde, uintSerde), t);
+      const model = new Map<number, number>();
+      for (let i = 0; i < 5000; i += 2) {
+        store.put(i, i);
+        model.set(i, i);
+      }
+      await commitCycle(store, t);
+      for (let i = 0; i < 5000; i += 7) {
+        if (i % 2 === 0 && i % 3 === 0) {
+          store.delete(i);
+          model.delete(i);
+        } else {
+          store.put(i, i + 1);
+          model.set(i, i + 1);
+        }
+      }
+      const expected = [...model.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}=${v}`);
+      const all = (await collect(store.all())).map((e) => `${e.key}=${e.value}`);
+      expect(all).toEqual(expected);
+      const reverse = (await collect(store.reverseRange(1000, 3999))).map((e) => `${e.key}=${e.value}`);
+      expect(reverse).toEqual(
+        expected.filter((e) => Number(e.split('=')[0]) >= 1000 && Number(e.split('=')[0]) <= 3999).reverse(),
+      );
+      let seen = 0;
+      for await (const _ of store.all()) if (++seen === 10) break;
+      expect(seen).toBe(10);
+    });
+
     it('orders keys by serialized bytes (order-preserving uint serde)', async () => {
       const t = task();
       const store = await open(Stores.keyValueStoreBuilder(kvSupplier('nums'), uintSerde, stringSerde), t);
