@@ -70,8 +70,9 @@ need_lib() { have_lib || die "no $LIB/kafka_2.13-*.jar; run: $0 fetch"; }
 fetch() {
   command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka jars from Maven Central"
   mkdir -p "$LIB"
-  (cd "$HERE" && mvn -B -q -Dstyle.color=never dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB") \
-    || die "mvn could not fetch the Kafka jars (see the output above)"
+  # Maven 3.8 prints bare colour resets even in batch mode: strip escape codes (pipefail keeps mvn's status).
+  (cd "$HERE" && mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB" 2>&1 \
+    | sed 's/\x1b\[[0-9;]*m//g') || die "mvn could not fetch the Kafka jars (see the output above)"
   echo "kafka jars in $LIB: $(ls "$LIB" | wc -l) files"
 }
 
