@@ -9,7 +9,8 @@
 //               pipe runs, and reads the output read_committed: end-to-end latency = input timestamp (set when the
 //               driver sent it; the pipe copies it) -> output consumed by the driver. p50/p99.
 // Run: npx tsx bench/raw-pipe.ts   (env: RECORDS=1000000 PARTITIONS=4 LATENCY_RATE=20000 LATENCY_SECONDS=10
-//      MAX_POLL_RECORDS=1000 BOOTSTRAP=127.0.0.1:9092)
+//      MAX_POLL_RECORDS=1000 MODES=at_least_once,exactly_once_v2 BOOTSTRAP=127.0.0.1:9092; LATENCY_SECONDS=0 skips
+//      the latency runs)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,7 @@ const PARTITIONS = Number(process.env.PARTITIONS ?? 4);
 const LATENCY_RATE = Number(process.env.LATENCY_RATE ?? 20_000);
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 10);
 const MAX_POLL_RECORDS = Number(process.env.MAX_POLL_RECORDS ?? 1000);
+const MODES = (process.env.MODES ?? 'at_least_once,exactly_once_v2').split(',') as Mode[];
 const KEYS = 10_000;
 const connection = { bootstrapServers: BOOTSTRAP };
 const noopListener = { onPartitionsRevoked() {}, onPartitionsAssigned() {}, onPartitionsLost() {} };
@@ -231,7 +233,7 @@ async function main() {
       rssMb: process.memoryUsage().rss / 2 ** 20,
     });
 
-    for (const mode of ['at_least_once', 'exactly_once_v2'] as const) {
+    for (const mode of MODES) {
       const output = `raw-pipe-${run}-${mode}-out`;
       await createTopics(admin, [output]);
       created.push(output);
@@ -261,6 +263,7 @@ async function main() {
         });
       }
 
+      if (LATENCY_SECONDS <= 0) continue;
       const latencyIn = `raw-pipe-${run}-${mode}-lat-in`;
       const latencyOut = `raw-pipe-${run}-${mode}-lat-out`;
       await createTopics(admin, [latencyIn, latencyOut]);

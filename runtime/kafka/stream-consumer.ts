@@ -74,7 +74,10 @@ export interface StreamConsumerOptions extends KafkaConnectionOptions {
   readonly maxPollIntervalMs?: number;
   /** Most records one poll() returns (Kafka Streams' max.poll.records). Default 1000. */
   readonly maxPollRecords?: number;
-  /** Consumer errors librdkafka recovers from by itself (broker down, max poll exceeded...) are reported here. */
+  /**
+   * Consumer errors librdkafka recovers from by itself (broker down, max poll exceeded...) are reported here, for
+   * logging; the runtime needs no action (a lost assignment arrives through the listener).
+   */
   readonly onTransientError?: (error: KafkaRuntimeError) => void;
   readonly connectTimeoutMs?: number;
 }
@@ -133,6 +136,9 @@ export class StreamConsumer {
       },
     });
     self = new StreamConsumer(native, options);
+    // librdkafka's own error events (brokers down, fatal consumer errors) are informational: it retries by itself,
+    // and an error that matters also fails the next consume or commit.
+    native.on('event.error', (err) => options.onTransientError?.(new KafkaRuntimeError('consumer', err)));
     await connect(native, options.connectTimeoutMs ?? 30_000);
     // Return as soon as the queue is drained once a first record arrived, instead of waiting out the timeout.
     native.setDefaultIsTimeoutOnlyForFirstMessage(true);

@@ -178,6 +178,45 @@ describe('StreamConsumer', () => {
     }
   });
 
+  it('can pause partitions as they are assigned (tasks restoring) and resume them later from the committed offset', async () => {
+    const topic = uniqueName('pause-on-assign');
+    const groupId = uniqueName('pause-on-assign');
+    await createTopic(topic, 2);
+    await writeInput(topic, 2, 10);
+    // A previous run committed offset 4 on partition 0.
+    const previous = await StreamConsumer.create({
+      ...connection(),
+      groupId,
+      topics: [topic],
+      listener: noopListener,
+    });
+    await pollUntil(previous, () => previous.assignment().length === 2);
+    await previous.commitOffsets([{ topic, partition: 0, offset: 4 }]);
+    await previous.close();
+
+    let consumer: StreamConsumer | undefined;
+    consumer = await StreamConsumer.create({
+      ...connection(),
+      groupId,
+      topics: [topic],
+      listener: {
+        ...noopListener,
+        onPartitionsAssigned: (partitions) => consumer?.pause(partitions.filter((tp) => tp.partition === 0)),
+      },
+    });
+    try {
+      const whilePaused = await pollUntil(consumer, (b) => recordCount(b) >= 10);
+      await sleep(1000);
+      whilePaused.push(...(await consumer.poll(200)));
+      expect(offsetsByPartition(whilePaused)).toEqual(new Map([[`${topic}/1`, range(0, 10)]]));
+      consumer.resume([{ topic, partition: 0 }]);
+      const resumed = await pollUntil(consumer, (b) => recordCount(b) >= 6);
+      expect(offsetsByPartition(resumed)).toEqual(new Map([[`${topic}/0`, range(4, 10)]]));
+    } finally {
+      await consumer.close();
+    }
+  });
+
   it('reads committed records only (read_committed)', async () => {
     const topic = uniqueName('rc');
     await createTopic(topic, 1);
