@@ -25,7 +25,10 @@ export type {
   TimestampExtractor,
   TopicNameExtractor,
 } from './operators/api/timestamp-extractor.js';
+// ---- stateful DSL: windows, windowed aggregations, suppression, joins, grouped and global tables ----
+export { GlobalKTable } from './operators/dsl/global-ktable.js';
 export { KGroupedStream } from './operators/dsl/kgrouped-stream.js';
+export { KGroupedTable } from './operators/dsl/kgrouped-table.js';
 export { BranchedKStream, KStream } from './operators/dsl/kstream.js';
 export { KTable } from './operators/dsl/ktable.js';
 export type {
@@ -42,6 +45,11 @@ export type {
 } from './operators/dsl/options.js';
 // DSL
 export { StreamsBuilder } from './operators/dsl/streams-builder.js';
+export type { BufferConfig, StrictBufferConfig, SuppressedOptions } from './operators/dsl/suppressed.js';
+export { Suppressed } from './operators/dsl/suppressed.js';
+export { TimeWindowedKStream } from './operators/dsl/windowed-kstream.js';
+export { SessionWindowedKStream } from './operators/dsl/windowed-session-kstream.js';
+export { JoinWindows, SessionWindows, SlidingWindows, TimeWindows } from './operators/dsl/windows.js';
 export { CopartitioningError } from './operators/graph/partition-resolver.js';
 // Topology
 export { Topology } from './operators/graph/topology.js';
@@ -97,9 +105,14 @@ export type {
 // a Topology from its config, the record schemas with their Avro serdes, and the helpers users of the records need.
 export {
   type Aggregation,
+  ALERTING_STORES,
   type Alert,
+  type AlertingConfig,
   type AlertRule,
+  type AlertRuleDefinition,
   type AlertState,
+  alertFingerprint,
+  alertingTopology,
   alertRuleSchema,
   alertSchema,
   CARDINALITY_GUARD_STORES,
@@ -110,7 +123,10 @@ export {
   DEFAULT_CARDINALITY_POLICY,
   DEFAULT_LABEL_POLICY,
   DEFAULT_MONITORING_TOPICS,
+  defineAlertRule,
+  formatRule,
   HIGH_CARDINALITY_RULE,
+  InvalidRuleError,
   type LabelMatcher,
   type LabelPolicy,
   type Metric,

@@ -5,6 +5,9 @@ import { nextAnchor, repartition, type StreamPosition } from './build-context.js
 import { KTable } from './ktable.js';
 import { timestampedKeyValueStore } from './materialize.js';
 import type { Grouped, Materialized, Named, SerdeFor } from './options.js';
+import { TimeWindowedKStream } from './windowed-kstream.js';
+import { SessionWindowedKStream } from './windowed-session-kstream.js';
+import { SessionWindows, type SlidingWindows, type TimeWindows } from './windows.js';
 
 export type AggregateOptions<K, VA> = Named & Materialized<K, VA>;
 
@@ -60,6 +63,20 @@ export class KGroupedStream<K, V> {
       { initial: initializer, add: aggregator as AggregateLogic['add'] },
       options,
     );
+  }
+
+  /**
+   * Cuts the groups into windows for windowed aggregations: tumbling or hopping `TimeWindows`, `SlidingWindows`, or
+   * `SessionWindows` of activity. The results are tables keyed by `Windowed<K>`.
+   */
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
+  windowedBy(
+    windows: TimeWindows | SlidingWindows | SessionWindows,
+  ): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    return windows instanceof SessionWindows
+      ? new SessionWindowedKStream<K, V>(this, windows)
+      : new TimeWindowedKStream<K, V>(this, windows);
   }
 
   private aggregateWith<VA>(

@@ -23,10 +23,22 @@ import {
   requireSerde,
   type StreamPosition,
 } from './build-context.js';
+import type { GlobalKTable } from './global-ktable.js';
+import { joinStream } from './joins.js';
 import { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
-import type { Grouped, Materialized, Named, Produced, Repartitioned, SerdeFor } from './options.js';
+import type {
+  Grouped,
+  Joined,
+  Materialized,
+  Named,
+  Produced,
+  Repartitioned,
+  SerdeFor,
+  StreamJoined,
+} from './options.js';
 import { streamToTable } from './table-from-stream.js';
+import type { JoinWindows } from './windows.js';
 
 export class KStream<K, V> {
   /** @internal */
@@ -210,6 +222,72 @@ export class KStream<K, V> {
       grouped.name ? { name: `${grouped.name}-selectKey` } : undefined,
     );
     return new KGroupedStream<KR, V>(selected.position, grouped);
+  }
+
+  // ---- stateful DSL: joins ----
+
+  /**
+   * Joins records of both streams with the same key whose timestamps are within `windows` of each other. Both sides
+   * repartition first if their key changed upstream.
+   */
+  join<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V, otherValue: VO, key: K) => VR,
+    windows: JoinWindows,
+    options?: StreamJoined<K, V, VO>,
+  ): KStream<K, VR>;
+  /** Joins each record with the table's current value for its key; records without a table row are dropped. */
+  join<VO, VR>(
+    table: KTable<K, VO>,
+    joiner: (value: V, tableValue: VO, key: K) => VR,
+    options?: Joined<K, V, VO>,
+  ): KStream<K, VR>;
+  /** Joins each record with the global table's row for the key `keySelector` picks; records without one are dropped. */
+  join<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, globalValue: GV, key: K) => VR,
+    options?: Named,
+  ): KStream<K, VR>;
+  join(other: unknown, second: unknown, third?: unknown, fourth?: unknown): KStream<K, unknown> {
+    return joinStream('inner', this, other, second, third, fourth);
+  }
+
+  /**
+   * Like join, but every record produces a result: with null as the other value when no record of the other stream
+   * joined it within the window (emitted once the window and grace have passed, never before).
+   */
+  leftJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V, otherValue: VO | null, key: K) => VR,
+    windows: JoinWindows,
+    options?: StreamJoined<K, V, VO>,
+  ): KStream<K, VR>;
+  /** Joins each record with the table's current value for its key, or null when the table has no row. */
+  leftJoin<VO, VR>(
+    table: KTable<K, VO>,
+    joiner: (value: V, tableValue: VO | null, key: K) => VR,
+    options?: Joined<K, V, VO>,
+  ): KStream<K, VR>;
+  /** Joins each record with the global table's row for the selected key, or null when there is none. */
+  leftJoin<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, globalValue: GV | null, key: K) => VR,
+    options?: Named,
+  ): KStream<K, VR>;
+  leftJoin(other: unknown, second: unknown, third?: unknown, fourth?: unknown): KStream<K, unknown> {
+    return joinStream('left', this, other, second, third, fourth);
+  }
+
+  /** Like leftJoin in both directions: records of either stream without a partner are joined with null. */
+  outerJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V | null, otherValue: VO | null, key: K) => VR,
+    windows: JoinWindows,
+    options?: StreamJoined<K, V, VO>,
+  ): KStream<K, VR> {
+    return joinStream('outer', this, other, joiner, windows, options) as KStream<K, VR>;
   }
 }
 

@@ -1,19 +1,44 @@
 // KTable: a changelog stream seen as a table, the latest value per key (Kafka Streams' KTable).
 
+import { TopologyBuildError } from '../graph/topology-builder.js';
 import {
   TableFilterProcessor,
   TableMapValuesProcessor,
   TableToStreamProcessor,
 } from '../processors/table-ops.js';
+import {
+  keyValueStoreGetter,
+  transformedGetter,
+  type ValueGetterSupplier,
+} from '../processors/value-getter.js';
 import { addProcessor, nextAnchor, type StreamPosition } from './build-context.js';
+import { tableTableJoin } from './joins-table-table.js';
+import { KGroupedTable } from './kgrouped-table.js';
 import { KStream } from './kstream.js';
 import { timestampedKeyValueStore } from './materialize.js';
-import type { Materialized, Named } from './options.js';
+import type { Grouped, Materialized, Named, SerdeFor } from './options.js';
+import { type Suppressed, suppressTable } from './suppressed.js';
 
 /** Where a table is and, when it is materialized, the store holding its current values. */
 export interface TablePosition extends StreamPosition {
   /** The store with the table's current values (by key), when materialized. */
   readonly storeName: string | undefined;
+  /**
+   * How joins read the table's current value by key; when absent, from `storeName` (a timestamped key-value store).
+   * Set by operators whose values live elsewhere (windowed stores) or nowhere (filter, mapValues, joins).
+   */
+  readonly valueGetter?: ValueGetterSupplier | undefined;
+  /** Windowed tables: a window `[start, end]` is closed once stream time reaches `end + afterEndMs`. */
+  readonly windowClose?: { readonly afterEndMs: number } | undefined;
+}
+
+/** How to read a table's values by key (for joins), or an error saying how to make it readable. */
+export function tableValueGetter(position: TablePosition, operation: string): ValueGetterSupplier {
+  if (position.valueGetter !== undefined) return position.valueGetter;
+  if (position.storeName !== undefined) return keyValueStoreGetter(position.storeName);
+  throw new TopologyBuildError(
+    `${operation}: the table '${position.node}' has no store to look values up in; materialize it first (e.g. toStream().toTable({ name }))`,
+  );
 }
 
 export class KTable<K, V> {
@@ -30,6 +55,8 @@ export class KTable<K, V> {
     supplier: (storeName: string | undefined) => () => import('./build-context.js').AnyProcessor,
     options: (Named & Materialized<K, V2>) | undefined,
     keepValueSerde: boolean,
+    /** The operator applied to one value (null: no row), for lookups when it is not materialized. */
+    transform: (key: unknown, value: unknown) => unknown,
   ): KTable<K, V2> {
     const p = this.position;
     const materialize =
@@ -57,7 +84,16 @@ export class KTable<K, V> {
       anchor: nextAnchor(p, options?.name),
       valueSerde: keepValueSerde ? p.valueSerde : options?.value,
       storeName,
+      valueGetter: storeName
+        ? keyValueStoreGetter(storeName)
+        : this.hasValueGetter()
+          ? transformedGetter(tableValueGetter(p, `KTable.${kind}()`), transform)
+          : undefined,
     });
+  }
+
+  private hasValueGetter(): boolean {
+    return this.position.valueGetter !== undefined || this.position.storeName !== undefined;
   }
 
   /** Keeps rows for which `predicate` holds; a row that stops matching is deleted downstream. */
@@ -67,6 +103,7 @@ export class KTable<K, V> {
       (store) => () => new TableFilterProcessor(predicate as never, true, store),
       options,
       true,
+      (k, v) => (predicate(k as K, v as V) ? v : null),
     );
   }
 
@@ -76,6 +113,7 @@ export class KTable<K, V> {
       (store) => () => new TableFilterProcessor(predicate as never, false, store),
       options,
       true,
+      (k, v) => (predicate(k as K, v as V) ? null : v),
     );
   }
 
@@ -86,6 +124,7 @@ export class KTable<K, V> {
       (store) => () => new TableMapValuesProcessor(mapper as never, store),
       options,
       false,
+      (k, v) => mapper(v as V, k as K),
     );
   }
 
@@ -111,5 +150,53 @@ export class KTable<K, V> {
       valueSerde: p.valueSerde,
       repartitionRequired: p.repartitionRequired || mapper !== undefined,
     });
+  }
+
+  // ---- stateful DSL: suppression, table-table joins, re-grouping ----
+
+  /**
+   * Holds back updates: `Suppressed.untilWindowCloses()` emits one final result per window of a windowed table,
+   * `Suppressed.untilTimeLimit(ms)` the latest update per key at most once per time limit.
+   */
+  suppress(suppressed: Suppressed<K>): KTable<K, V> {
+    return suppressTable(this, suppressed);
+  }
+
+  /** Rows whose key exists in both tables; updates of either side update the result. */
+  join<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: (value: V, otherValue: VO, key: K) => VR,
+    options?: Named & Materialized<K, VR>,
+  ): KTable<K, VR> {
+    return tableTableJoin('inner', this, other, joiner as never, options);
+  }
+
+  /** Every row of this table, joined with the other table's row for its key or null. */
+  leftJoin<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: (value: V, otherValue: VO | null, key: K) => VR,
+    options?: Named & Materialized<K, VR>,
+  ): KTable<K, VR> {
+    return tableTableJoin('left', this, other, joiner as never, options);
+  }
+
+  /** Every key of either table, with null for the side that has no row. */
+  outerJoin<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: (value: V | null, otherValue: VO | null, key: K) => VR,
+    options?: Named & Materialized<K, VR>,
+  ): KTable<K, VR> {
+    return tableTableJoin('outer', this, other, joiner as never, options);
+  }
+
+  /**
+   * Re-groups the rows by a new key for aggregation (Kafka Streams' KTable.groupBy): always repartitions; an updated
+   * row is subtracted from its old group and added to its new one.
+   */
+  groupBy<KR, VR>(
+    selector: (key: K, value: V) => readonly [KR, VR],
+    grouped: Grouped<KR, VR> & { readonly key: SerdeFor<KR>; readonly value: SerdeFor<VR> },
+  ): KGroupedTable<KR, VR> {
+    return KGroupedTable.of(this, selector, grouped);
   }
 }

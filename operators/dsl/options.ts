@@ -50,7 +50,10 @@ export interface Materialized<K, V> {
   readonly caching?: boolean;
   /** Changelog topic; an object gives its topic configs. Default: true. */
   readonly logging?: boolean | TopicConfig;
-  /** Window and session stores: how long windows are kept (default: window size + grace, at least 1 day). */
+  /**
+   * Window and session stores: how long windows are kept for queries. Never shorter than the windows need to stay open
+   * (window size + grace; sliding windows 2 * timeDifference + grace; sessions gap + grace), which is the default.
+   */
   readonly retentionMs?: number;
 }
 

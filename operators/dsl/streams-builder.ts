@@ -3,6 +3,7 @@ import type { StateStore } from '../../state/api/state-store.js';
 import type { StoreBuilder } from '../../state/api/store-builder.js';
 import type { Topology } from '../graph/topology.js';
 import { BuildContext } from './build-context.js';
+import { type GlobalKTable, globalTable } from './global-ktable.js';
 import { KStream } from './kstream.js';
 import type { KTable } from './ktable.js';
 import { sanitize } from './naming.js';
@@ -46,6 +47,14 @@ export class StreamsBuilder {
     const { name, ...rest } = consumed;
     const stream = this.stream<K, V>(topic, { ...rest, ...(name ? { name: `${name}-source` } : {}) });
     return streamToTable(stream, consumed, 'table');
+  }
+
+  /**
+   * The whole topic (all partitions) as a table in every task, for joins by a selected key without repartitioning.
+   * Materialized in a global store named `name` (or `<topic>-global-store`); the topic itself is its changelog.
+   */
+  globalTable<K, V>(topic: string, consumed: Consumed<K, V> & Materialized<K, V>): GlobalKTable<K, V> {
+    return globalTable(this.ctx, topic, consumed);
   }
 
   /** Adds a store for Processor API processors (connect it with `process(..., { stores: [name] })`). */

@@ -114,6 +114,21 @@ export class TopologyBuilder {
     this.repartitionTopics.set(name, partitions === undefined ? {} : { partitions });
   }
 
+  /** The source nodes `nodeNames` read from, through any processors (join inputs must be co-partitioned). */
+  sourcesUpstreamOf(nodeNames: readonly string[]): string[] {
+    const found = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [...nodeNames];
+    while (stack.length > 0) {
+      const name = stack.pop() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      if (this.nodes.get(name)?.type === 'source') found.add(name);
+      else stack.push(...(this.parents.get(name) ?? []));
+    }
+    return [...found];
+  }
+
   /** Sources whose partitions must line up (join inputs): the runtime checks equal partition counts. */
   copartitionSources(sourceNames: readonly string[]): void {
     this.copartitionGroups.push([...sourceNames]);

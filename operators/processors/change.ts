@@ -11,6 +11,14 @@ export interface Change<V> {
 
 const NO_HEADERS: Headers = {};
 
+/** How a store's emits become Changes when its values or timestamps are not those of a timestamped key-value store. */
+export interface ForwarderOptions {
+  /** The store holds plain values (session stores), not ValueAndTimestamp. */
+  readonly plainValues?: boolean;
+  /** The timestamp of an emitted update from its key (session windows: the session end, as Kafka Streams). */
+  readonly timestampOf?: (key: unknown) => number;
+}
+
 interface CachingStore {
   setFlushListener?(
     listener: (key: unknown, newValue: unknown, oldValue: unknown, timestamp: number) => MaybePromise<void>,
@@ -27,16 +35,23 @@ export class TableForwarder {
   constructor(
     store: CachingStore,
     private readonly ctx: ProcessorContext<unknown, Change<unknown>>,
+    options: ForwarderOptions = {},
   ) {
+    const plain = options.plainValues === true;
+    const timestampOf = options.timestampOf;
     this.cached =
       store.setFlushListener?.((key, newValue, oldValue, timestamp) =>
         ctx.forward({
           key,
           value: {
-            newValue: (newValue as ValueAndTimestamp<unknown> | null)?.value ?? null,
-            oldValue: (oldValue as ValueAndTimestamp<unknown> | null)?.value ?? null,
+            newValue: plain
+              ? (newValue ?? null)
+              : ((newValue as ValueAndTimestamp<unknown> | null)?.value ?? null),
+            oldValue: plain
+              ? (oldValue ?? null)
+              : ((oldValue as ValueAndTimestamp<unknown> | null)?.value ?? null),
           },
-          timestamp,
+          timestamp: timestampOf ? timestampOf(key) : timestamp,
           headers: NO_HEADERS,
         }),
       ) ?? false;
