@@ -9,7 +9,7 @@
 //               pipe runs, and reads the output read_committed: end-to-end latency = input timestamp (set when the
 //               driver sent it; the pipe copies it) -> output consumed by the driver. p50/p99.
 // Run: npx tsx bench/raw-pipe.ts   (env: RECORDS=1000000 PARTITIONS=4 LATENCY_RATE=20000 LATENCY_SECONDS=10
-//      MAX_POLL_RECORDS=1000 MODES=at_least_once,exactly_once_v2 BOOTSTRAP=127.0.0.1:9092; LATENCY_SECONDS=0 skips
+//      MAX_POLL_RECORDS=1000 FETCH_WAIT_MS=500 MODES=at_least_once,exactly_once_v2 BOOTSTRAP=127.0.0.1:9092; LATENCY_SECONDS=0 skips
 //      the latency runs)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,6 +26,7 @@ const LATENCY_RATE = Number(process.env.LATENCY_RATE ?? 20_000);
 const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 10);
 const MAX_POLL_RECORDS = Number(process.env.MAX_POLL_RECORDS ?? 1000);
 const MODES = (process.env.MODES ?? 'at_least_once,exactly_once_v2').split(',') as Mode[];
+const FETCH_WAIT_MS = Number(process.env.FETCH_WAIT_MS ?? 500);
 const KEYS = 10_000;
 const connection = { bootstrapServers: BOOTSTRAP };
 const noopListener = { onPartitionsRevoked() {}, onPartitionsAssigned() {}, onPartitionsLost() {} };
@@ -90,6 +91,7 @@ async function pipe(
     topics: [input],
     listener: noopListener,
     maxPollRecords: MAX_POLL_RECORDS,
+    overrides: { 'fetch.wait.max.ms': FETCH_WAIT_MS },
   });
   const eos = mode === 'exactly_once_v2';
   const producer = await StreamProducer.create({
@@ -177,6 +179,9 @@ async function driver(args: { input: string; output: string; total: number }) {
     listener: noopListener,
     autoOffsetReset: 'latest',
     maxPollRecords: 10_000,
+    // librdkafka's default 500 ms: a read_committed fetch parked on the broker may wait that long after the commit
+    // marker before it returns.
+    overrides: { 'fetch.wait.max.ms': FETCH_WAIT_MS },
   });
   // Join before producing: the reader must own the output partitions when the first record arrives.
   while (reader.assignment().length < PARTITIONS) await reader.poll(100);

@@ -169,7 +169,11 @@ describe('StreamConsumer', () => {
       expect(all.get(`${topic}/0`)).toEqual(range(0, 20));
       expect(all.get(`${topic}/1`)).toEqual(range(0, 20));
 
+      // Seeking a paused partition (a task rolling back while paused) takes effect when it is resumed.
+      consumer.pause([{ topic, partition: 1 }]);
       await consumer.seek({ topic, partition: 1 }, 15);
+      expect(recordCount(await consumer.poll(300))).toBe(0);
+      consumer.resume([{ topic, partition: 1 }]);
       const replay = await pollUntil(consumer, (b) => recordCount(b) >= 5);
       expect(offsetsByPartition(replay).get(`${topic}/1`)).toEqual(range(15, 20));
       expect(consumer.position([{ topic, partition: 1 }]).get(`${topic}\u00001`)).toBe(20);
