@@ -49,7 +49,7 @@ export function topicsOf(config: MonitoringTopologyConfig): MonitoringTopics {
  * Event time of a sample: its own timestamp rather than the Kafka record's (which is when a collector wrote it), so
  * that windows and alert evaluations follow the time the value was measured.
  */
-export function sampleTime(record: ConsumedRecord<unknown, Metric | null>): number {
+export function sampleTime<K>(record: ConsumedRecord<K, Metric | null>): number {
   return record.value === null ? record.timestamp : record.value.timestamp;
 }
 

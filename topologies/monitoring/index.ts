@@ -21,16 +21,20 @@ export {
   rejectionSchema,
   rollupSchema,
 } from '../../schemas/monitoring/index.js';
+export { ALERTING_STORES, type AlertingConfig, alertingTopology } from './alerting.js';
 export {
   CARDINALITY_GUARD_STORES,
   type CardinalityGuardConfig,
   cardinalityGuardTopology,
 } from './cardinality-guard.js';
 export { DEFAULT_MONITORING_TOPICS, type MonitoringTopics, type MonitoringTopologyConfig } from './config.js';
+export { alertFingerprint } from './lib/alerts/fingerprint.js';
 export {
   type CardinalityPolicy,
   DEFAULT_CARDINALITY_POLICY,
   HIGH_CARDINALITY_RULE,
 } from './lib/guard/cardinality.js';
 export { DEFAULT_LABEL_POLICY, type LabelPolicy } from './lib/guard/label-validation.js';
+export { InvalidRuleError } from './lib/rules/compiled-rule.js';
+export { type AlertRuleDefinition, defineAlertRule, formatRule } from './lib/rules/define-rule.js';
 export { parseSeriesKey, type Series, seriesKey } from './lib/series/series-key.js';

@@ -37,9 +37,10 @@ interface Guard {
 }
 
 const open: TopologyTestDriver[] = [];
-afterEach(async () => {
+async function closeAll(): Promise<void> {
   for (const driver of open.splice(0)) await driver.close();
-});
+}
+afterEach(closeAll);
 
 async function guard(
   options: Omit<CardinalityGuardConfig, 'serdes'> = {},
@@ -310,6 +311,7 @@ describe('cardinality guard: series limit per metric', () => {
         ['cardinality_limit', '/p3'],
       ]);
     } finally {
+      await closeAll();
       dir.remove();
     }
   });
