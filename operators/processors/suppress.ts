@@ -132,7 +132,7 @@ export class SuppressProcessor implements Processor<unknown, Change<unknown>, un
     if (this.overCapacity()) {
       if (this.spec.onFull === 'shutdown') {
         throw new StreamsError(
-          `suppress '${this.ctx.nodeName}': the buffer exceeded its capacity (${this.index.size}/${this.spec.maxRecords} records, ${this.bytes}/${this.spec.maxBytes} bytes) and is configured to shut down when full`,
+          `suppress '${this.ctx.nodeName}': the buffer exceeded its capacity (${this.index.size}/${limit(this.spec.maxRecords)} records, ${this.bytes}/${limit(this.spec.maxBytes)} bytes) and is configured to shut down when full`,
           'processing',
         );
       }
@@ -188,6 +188,10 @@ export class SuppressProcessor implements Processor<unknown, Change<unknown>, un
     this.bytes += entry.size;
     this.index.set(copy.toString('latin1'), time, entry);
   }
+}
+
+function limit(max: number): string {
+  return Number.isFinite(max) ? String(max) : 'unbounded';
 }
 
 function encodeEntry(

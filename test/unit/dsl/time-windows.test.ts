@@ -98,7 +98,9 @@ describe('tumbling windows', () => {
       ['a', 10, 20, 2, 15],
     ]);
     expect(dropped()).toBe(1);
-    expect(await (driver as TopologyTestDriver).getWindowStore<string, number>('counts').fetch('a', 0)).toBe(2);
+    expect(await (driver as TopologyTestDriver).getWindowStore<string, number>('counts').fetch('a', 0)).toBe(
+      2,
+    );
   });
 
   it('without grace close exactly at their end', async () => {
@@ -156,7 +158,11 @@ describe('windowed aggregations', () => {
       .to('max', { key: WS, value: L });
     grouped
       .windowedBy(windows)
-      .aggregate(() => '', (_k, v, agg) => `${agg}${v};`, { name: 'concat', value: S })
+      .aggregate(
+        () => '',
+        (_k, v, agg) => `${agg}${v};`,
+        { name: 'concat', value: S },
+      )
       .toStream((wk) => `${wk.key}@${wk.window.start}`)
       .to('concat', { key: S, value: S });
     driver = new TopologyTestDriver(builder.build());
@@ -186,7 +192,9 @@ describe('windowed aggregations', () => {
     grouped
       .windowedBy(TimeWindows.ofSizeAndGrace(60_000, 5_000))
       .count({ name: 'long', retentionMs: 3_600_000 });
-    grouped.windowedBy(TimeWindows.ofSizeAndGrace(60_000, 5_000)).count({ name: 'too-short', retentionMs: 1 });
+    grouped
+      .windowedBy(TimeWindows.ofSizeAndGrace(60_000, 5_000))
+      .count({ name: 'too-short', retentionMs: 1 });
     const topology = builder.build();
     const stores = topology.subtopologies.flatMap((st) => st.stores.map((s) => s.builder));
     const retention = Object.fromEntries(stores.map((b) => [b.name, b.retentionMs]));
