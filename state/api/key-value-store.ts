@@ -31,9 +31,12 @@ export interface KeyValueStore<K, V> extends StateStore, ReadOnlyKeyValueStore<K
   /** Writes are buffered in memory and never wait; a null value deletes the key. */
   put(key: K, value: V | null): void;
   putAll(entries: ReadonlyArray<KeyValue<K, V | null>>): void;
-  /** Writes only when the key is absent; returns the value that was there. */
+  /**
+   * Writes only when the key is absent; returns the value that was there. Deciding needs a read, so on a RocksDB
+   * store whose key is not in memory the write happens only once the returned promise settles: await it.
+   */
   putIfAbsent(key: K, value: V): MaybePromise<V | undefined>;
-  /** Deletes the key; returns the value it had. */
+  /** Deletes the key at once; returns the value it had (a promise if that needs a read of RocksDB). */
   delete(key: K): MaybePromise<V | undefined>;
 }
 

@@ -222,15 +222,12 @@ export class CacheNamespace<V> {
   }
 
   /**
-   * Replaces the entry of `key` with a clean one holding a value just written below the cache (write-through stores,
-   * and restored values).
+   * A value was just written below the cache (write-through stores): an entry of `key`, if any, now holds it, clean.
+   * No entry is created: caching every blind write would only churn the cache; reads populate it.
    */
-  putWritten(key: string, value: V | null, bytes: Buffer | null): void {
+  written(key: string, value: V | null, bytes: Buffer | null): void {
     const entry = this.entries.get(key);
-    if (entry === undefined) {
-      this.putClean(key, value, bytes);
-      return;
-    }
+    if (entry === undefined) return;
     if (entry.dirty) {
       this.dirty.unlink(entry);
       this.dirtyIndex?.delete(key);

@@ -17,8 +17,15 @@ export class KeyEncoder<K> {
     private readonly storeName: string,
   ) {}
 
+  /** Primitive keys of the last prefetch and their encodings: the reads that follow need not serialize them again. */
+  private prefetched: Map<unknown, string> | undefined;
+
   encode(key: K): string {
     if (key === this.lastKey && key !== undefined) return this.lastEncoded;
+    if (this.prefetched !== undefined) {
+      const encoded = this.prefetched.get(key);
+      if (encoded !== undefined) return encoded;
+    }
     if (key === null || key === undefined) {
       throw new TypeError(`store ${this.storeName}: keys cannot be null or undefined`);
     }
@@ -27,6 +34,19 @@ export class KeyEncoder<K> {
       this.lastKey = key;
       this.lastEncoded = encoded;
     }
+    return encoded;
+  }
+
+  /** Encodes the keys of a prefetch, remembering them (replacing the previous prefetch's) for the reads to come. */
+  encodePrefetch(keys: readonly unknown[]): string[] {
+    this.prefetched = undefined;
+    const remembered = new Map<unknown, string>();
+    const encoded = keys.map((key) => {
+      const e = this.encode(key as K);
+      if (typeof key !== 'object') remembered.set(key, e);
+      return e;
+    });
+    this.prefetched = remembered;
     return encoded;
   }
 

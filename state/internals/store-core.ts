@@ -64,6 +64,11 @@ class PendingMerge<V> {
     const pending = this.pending;
     for (let l = 0; l < local.length; l++) {
       const entry = local[l];
+      if (this.next === pending.length && this.accept === undefined) {
+        // Past the last uncommitted write: no key comparison, so no key string unless the caller wants one.
+        out.push(new CommittedEntry(entry, this.committed(entry)));
+        continue;
+      }
       while (this.next < pending.length && this.before(pending[this.next].key, entry.key)) this.emit(out);
       if (this.next < pending.length && pending[this.next].key === entry.key) {
         this.emit(out);
@@ -86,6 +91,21 @@ class PendingMerge<V> {
 
   private before(a: string, b: string): boolean {
     return this.reverse ? a > b : a < b;
+  }
+}
+
+class CommittedEntry<V> implements CoreEntry<V> {
+  constructor(
+    private readonly local: LocalEntry,
+    readonly value: V,
+  ) {}
+
+  get key(): string {
+    return this.local.key;
+  }
+
+  get keyBytes(): Buffer | undefined {
+    return this.local.keyBytes;
   }
 }
 
@@ -203,6 +223,21 @@ export class StoreCore<V> {
     return Promise.all(reads).then(() => undefined);
   }
 
+  /**
+   * The value `key` has now, for a write about to replace it (delete returning the old value). Unlike `get`, a read
+   * that must go to RocksDB does not look at the cache again when it completes (the write will have replaced the
+   * entry) and caches nothing.
+   */
+  previous(key: string): MaybePromise<V | undefined> {
+    const entry = this.cache.get(key);
+    if (entry !== undefined) return entry.value ?? undefined;
+    const below = this.txn.get(key) ?? this.prefetched.get(key);
+    if (below !== undefined) return below === null ? undefined : this.deserialize(below);
+    return andThen(this.options.local.get(this.options.segmentOf(key), key), (bytes) =>
+      bytes === undefined ? undefined : this.deserialize(bytes),
+    );
+  }
+
   private afterLocalRead(key: string, bytes: Buffer | null, epoch: number): MaybePromise<V | undefined> {
     // Local state may have moved while the read was in flight; the cache and buffer are newer than it anyway.
     if (epoch !== this.epoch) return this.get(key);
@@ -294,6 +329,7 @@ export class StoreCore<V> {
 
   /** A committed entry's value, taken from the cache when it holds the same (clean) value. */
   private committedValue(entry: LocalEntry): V {
+    if (this.cache.size === 0) return this.deserialize(entry.value);
     const cached = this.cache.peek(entry.key);
     if (cached !== undefined && !cached.dirty && cached.value !== null) return cached.value;
     return this.deserialize(entry.value);
@@ -358,7 +394,7 @@ export class StoreCore<V> {
     const bytes = value === null ? null : this.serialize(value);
     this.log(key, bytes, timestamp);
     this.txn.set(key, bytes);
-    this.cache.putWritten(key, value, bytes);
+    this.cache.written(key, value, bytes);
   }
 
   // ---- commit cycle ----

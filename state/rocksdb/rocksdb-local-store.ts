@@ -119,11 +119,7 @@ export class RocksDbLocalStore implements LocalStore {
     const skip = prefix.length;
     const iterator = this.requireDb().iterator({ gte, lt }, { reverse, capacity: SCAN_CAPACITY });
     for await (const chunk of chunksOf(iterator)) {
-      yield chunk.map((entry) => ({
-        key: entry.key.toString('latin1', skip),
-        value: entry.value,
-        keyBytes: entry.key.subarray(skip),
-      }));
+      yield chunk.map((entry) => new ScannedEntry(entry.key, skip, entry.value));
     }
   }
 
@@ -215,6 +211,28 @@ export class RocksDbLocalStore implements LocalStore {
 
   private dataKey(segment: number, key: string): Buffer {
     return Buffer.from(this.segmentPrefix(segment) + key, 'latin1');
+  }
+}
+
+/** A scanned entry: its key as a string or as bytes is made only when asked for (most scans need one of them). */
+class ScannedEntry implements LocalEntry {
+  private keyString: string | undefined;
+  private bytes: Buffer | undefined;
+
+  constructor(
+    private readonly raw: Buffer,
+    private readonly skip: number,
+    readonly value: Buffer,
+  ) {}
+
+  get key(): string {
+    if (this.keyString === undefined) this.keyString = this.raw.toString('latin1', this.skip);
+    return this.keyString;
+  }
+
+  get keyBytes(): Buffer {
+    if (this.bytes === undefined) this.bytes = this.raw.subarray(this.skip);
+    return this.bytes;
   }
 }
 

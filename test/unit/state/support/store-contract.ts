@@ -221,6 +221,27 @@ export function describeStoreContract(impl: Implementation): void {
       expect(seen).toBe(10);
     });
 
+    it('deletes at once even when the old value it returns needs a read (cold store)', async () => {
+      const t = task();
+      const store = await open(
+        Stores.keyValueStoreBuilder(kvSupplier('cold'), stringSerde, jsonSerde<number>()),
+        t,
+      );
+      store.put('a', 1);
+      await commitCycle(store, t);
+      const t2 = task({ changelog: t.changelog });
+      const cold = await open(
+        Stores.keyValueStoreBuilder(kvSupplier('cold'), stringSerde, jsonSerde<number>()),
+        t2,
+      );
+      await restoreInto(cold, t.changelog, 'app-cold-changelog');
+      const old = cold.delete('a'); // not awaited: the delete must not wait for the read
+      expect(await cold.get('a')).toBeUndefined();
+      expect(await old).toBe(1);
+      await commitCycle(cold, t2);
+      expect(await collect(cold.all())).toEqual([]);
+    });
+
     it('orders keys by serialized bytes (order-preserving uint serde)', async () => {
       const t = task();
       const store = await open(Stores.keyValueStoreBuilder(kvSupplier('nums'), uintSerde, stringSerde), t);
