@@ -38,3 +38,11 @@ export { DEFAULT_LABEL_POLICY, type LabelPolicy } from './lib/guard/label-valida
 export { InvalidRuleError } from './lib/rules/compiled-rule.js';
 export { type AlertRuleDefinition, defineAlertRule, formatRule } from './lib/rules/define-rule.js';
 export { parseSeriesKey, type Series, seriesKey } from './lib/series/series-key.js';
+export { DDSketch, decodeSketch, encodeSketch } from './lib/sketch/index.js';
+export {
+  DEFAULT_ROLLUP_WINDOWS,
+  ROLLUP_STORES,
+  type RollupsConfig,
+  type RollupWindows,
+  rollupsTopology,
+} from './rollups.js';
