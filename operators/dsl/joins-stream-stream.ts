@@ -95,7 +95,7 @@ export function streamStreamJoin(
     {
       type: 'processor',
       name: names.thisWindowed,
-      supplier: () => new JoinWindowProcessor(thisStore),
+      supplier: () => new JoinWindowProcessor(thisStore, window.retentionMs),
       stores: [thisStore],
     },
     [lp.node],
@@ -104,7 +104,7 @@ export function streamStreamJoin(
     {
       type: 'processor',
       name: names.otherWindowed,
-      supplier: () => new JoinWindowProcessor(otherStore),
+      supplier: () => new JoinWindowProcessor(otherStore, window.retentionMs),
       stores: [otherStore],
     },
     [rp.node],

@@ -128,10 +128,11 @@ export class KTable<K, V> {
     );
   }
 
+  // The mapper overload comes first so that a mapper's parameters are typed from it (a function also matches Named).
+  /** The table's updates with a new key per record (e.g. flattening a windowed key); key-based operations then repartition. */
+  toStream<KR>(mapper: (key: K, value: V) => KR, options?: Named): KStream<KR, V>;
   /** The table's updates as a stream (deletes are records with a null value). */
   toStream(options?: Named): KStream<K, V>;
-  /** The same with a new key per record (e.g. flattening a windowed key); key-based operations then repartition. */
-  toStream<KR>(mapper: (key: K, value: V) => KR, options?: Named): KStream<KR, V>;
   toStream<KR>(
     mapperOrOptions?: ((key: K, value: V) => KR) | Named,
     maybeOptions?: Named,

@@ -117,14 +117,19 @@ export class TopologyBuilder {
   /** The source nodes `nodeNames` read from, through any processors (join inputs must be co-partitioned). */
   sourcesUpstreamOf(nodeNames: readonly string[]): string[] {
     const found = new Set<string>();
-    const seen = new Set<string>();
-    const stack = [...nodeNames];
-    while (stack.length > 0) {
-      const name = stack.pop() as string;
-      if (seen.has(name)) continue;
-      seen.add(name);
+    const queue = [...nodeNames];
+    const seen = new Set<string>(queue);
+    for (let i = 0; i < queue.length; i++) {
+      const name = queue[i];
       if (this.nodes.get(name)?.type === 'source') found.add(name);
-      else stack.push(...(this.parents.get(name) ?? []));
+      else {
+        for (const parent of this.parents.get(name) ?? []) {
+          if (!seen.has(parent)) {
+            seen.add(parent);
+            queue.push(parent);
+          }
+        }
+      }
     }
     return [...found];
   }

@@ -25,15 +25,23 @@ import {
 
 type Rec = StreamRecord<unknown, unknown>;
 
-/** Writes each record into its side's window store after forwarding it to the join (as Kafka Streams does). */
+/**
+ * Writes each record into its side's window store after forwarding it to the join (as Kafka Streams does). A record
+ * older than the store's retention still joins what the other side holds but cannot be buffered for later partners:
+ * counted as expired-window-record-drop-total (Kafka Streams' store metric), never silently.
+ */
 export class JoinWindowProcessor implements Processor<unknown, unknown, unknown, unknown> {
-  private ctx!: ProcessorContext<unknown, unknown>;
+  private ctx!: InternalProcessorContext<unknown, unknown>;
   private store!: WindowStore<unknown, unknown>;
+  private observed = -1;
 
-  constructor(private readonly storeName: string) {}
+  constructor(
+    private readonly storeName: string,
+    private readonly retentionMs: number,
+  ) {}
 
   init(context: ProcessorContext<unknown, unknown>): void {
-    this.ctx = context;
+    this.ctx = context as InternalProcessorContext<unknown, unknown>;
     this.store = context.getStateStore(this.storeName);
   }
 
@@ -44,8 +52,17 @@ export class JoinWindowProcessor implements Processor<unknown, unknown, unknown,
   }
 
   private put(record: Rec): void {
-    if (record.key != null && record.value != null)
-      this.store.put(record.key, record.value, record.timestamp);
+    if (record.key == null || record.value == null) return;
+    if (record.timestamp > this.observed) this.observed = record.timestamp;
+    if (record.timestamp <= this.observed - this.retentionMs) {
+      this.ctx.metrics.increment('expired-window-record-drop-total', {
+        task: this.ctx.taskId.toString(),
+        processor: this.ctx.nodeName,
+        store: this.storeName,
+      });
+      return;
+    }
+    this.store.put(record.key, record.value, record.timestamp);
   }
 }
 

@@ -196,9 +196,9 @@ describe('suppress(untilWindowCloses)', () => {
       ];
       const run = async (abortAfter: number | undefined) => {
         const topology = finalCounts(TimeWindows.ofSizeAndGrace(10, 5), undefined, storeType);
-        const h = await taskHarness(topology, { topic: 'in', key: S, value: S });
+        const h = await taskHarness(topology, { in: { key: S, value: S } });
         for (const [i, [key, ts]] of input.entries()) {
-          await h.pipe(key, 'x', ts);
+          await h.pipe('in', key, 'x', ts);
           if (i === 2 || i === 4) await h.commit();
           if (i === abortAfter) await h.abortAndReplay();
         }
@@ -229,7 +229,7 @@ describe('suppress(untilTimeLimit)', () => {
     suppressed.toStream().to('out', { key: S, value: L });
     // Totals over all keys: the subtractor must see the value emitted before, not an intermediate one.
     suppressed
-      .groupBy((_k, v) => ['total', v] as const, { key: S, value: L })
+      .groupBy((_k, v) => ['total', v], { key: S, value: L })
       .reduce(
         (a, b) => a + b,
         (a, b) => a - b,

@@ -14,8 +14,11 @@ import type { OutputRecord } from '../../../../runtime/engine/record-collector.j
 import { StreamTask, taskId } from '../../../../runtime/engine/stream-task.js';
 import type { Serde } from '../../../../schemas/serde.js';
 
-export interface Harness<K, V> {
-  pipe(key: K, value: V, timestamp: number): Promise<void>;
+// biome-ignore lint/suspicious/noExplicitAny: input serdes of any type.
+type Inputs = Record<string, { key: Serde<any>; value: Serde<any> }>;
+
+export interface Harness {
+  pipe(topic: string, key: unknown, value: unknown, timestamp: number): Promise<void>;
   commit(): Promise<void>;
   /** Aborts: drops uncommitted state and output, then replays the input consumed since the last commit. */
   abortAndReplay(): Promise<void>;
@@ -24,10 +27,7 @@ export interface Harness<K, V> {
   close(): Promise<void>;
 }
 
-export async function taskHarness<K, V>(
-  topology: Topology,
-  input: { topic: string; key: Serde<K>; value: Serde<V> },
-): Promise<Harness<K, V>> {
+export async function taskHarness(topology: Topology, inputs: Inputs): Promise<Harness> {
   if (topology.subtopologies.length !== 1) throw new Error('taskHarness runs one sub-topology');
   const st = topology.subtopologies[0];
   const dir = mkdtempSync(join(tmpdir(), 'tributary-harness-'));
@@ -57,13 +57,14 @@ export async function taskHarness<K, V>(
     if (isPromise(r)) await r;
   };
   return {
-    async pipe(key, value, timestamp) {
+    async pipe(topic, key, value, timestamp) {
+      const serdes = inputs[topic];
       const raw: RawRecord = {
-        topic: input.topic,
+        topic,
         partition: 0,
         offset: offset++,
-        key: input.key.serialize(input.topic, key),
-        value: input.value.serialize(input.topic, value),
+        key: key == null ? null : serdes.key.serialize(topic, key),
+        value: value == null ? null : serdes.value.serialize(topic, value),
         timestamp,
         headers: {},
       };
