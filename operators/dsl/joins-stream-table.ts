@@ -22,8 +22,10 @@ export function streamTableJoin(
   const op = `KStream.${operationName(kind)}(KTable)`;
   let p = stream.position;
   const { ctx } = p;
+  const getter = tableValueGetter(table.position, op);
   const name = ctx.names.derive(p.anchor, operationName(kind), joined.name);
-  const keySerde = joined.key ?? p.keySerde;
+  // The join key is the table's key: its serde serves when the stream's is unknown (after a key change).
+  const keySerde = joined.key ?? p.keySerde ?? table.position.keySerde;
   // The stream must be partitioned like the table: after a key change it goes through a repartition topic first.
   if (p.repartitionRequired) {
     p = repartition(p, {
@@ -33,7 +35,6 @@ export function streamTableJoin(
       operation: op,
     });
   }
-  const getter = tableValueGetter(table.position, op);
   ctx.graph.addProcessor(
     {
       type: 'processor',
