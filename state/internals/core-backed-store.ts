@@ -98,8 +98,11 @@ export abstract class CoreBackedStore<K, V> implements StoreRuntime {
   }
 
   async commit(): Promise<void> {
-    await this.core.commit(this.commitExtras());
+    const extras = this.commitExtras();
+    // Marked committed before the apply starts: reads meanwhile still find the writes in the transaction buffer, and
+    // what time-based stores know about local state (nothing newer than the committed time) must not lag behind it.
     this.committed();
+    await this.core.commit(extras);
   }
 
   /** Metadata and segment drops to apply with the transaction buffer. */

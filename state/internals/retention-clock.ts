@@ -29,6 +29,19 @@ export class RetentionClock {
     return this.observed;
   }
 
+  /**
+   * The newest time local state can hold: it only receives committed writes and restored records, all of which were
+   * observed before this was last committed. Anything newer is known to be absent without reading RocksDB.
+   */
+  get committedTime(): number {
+    return this.committedObserved;
+  }
+
+  /** The highest segment local state can hold anything in (-1: none). */
+  lastLocalSegment(): number {
+    return this.committedObserved < 0 ? -1 : this.segmentOf(this.committedObserved);
+  }
+
   observe(time: number): void {
     if (time > this.observed) this.observed = time;
   }

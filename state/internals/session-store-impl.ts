@@ -60,7 +60,10 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
 
   fetchSession(key: K, sessionStart: number, sessionEnd: number): MaybePromise<V | undefined> {
     if (sessionStart < 0 || sessionEnd < 0 || this.clock.isExpired(sessionEnd)) return undefined;
-    return this.core.get(this.keys.encode(key) + encodeTime(sessionEnd) + encodeTime(sessionStart));
+    return this.core.get(
+      this.keys.encode(key) + encodeTime(sessionEnd) + encodeTime(sessionStart),
+      sessionEnd <= this.clock.committedTime,
+    );
   }
 
   fetch(key: K): MaybePromise<KeyValue<Windowed<K>, V>[]> {
@@ -75,6 +78,7 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
       undefined,
       false,
       (key) => !clock.isExpired(endOf(key)),
+      this.localSegmentsFrom(0),
     );
     return entriesOf(andThen(found, byEndThenKey), (entry) => ({
       key: sessionKey(this.keys.decode(entry.key.slice(0, -SUFFIX)), entry.key),
@@ -100,6 +104,7 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
       after(encoded + encodeTime(MAX_TIME) + encodeTime(MAX_TIME)),
       reverse,
       (storeKey) => storeKey.length === length && startOf(storeKey) <= latestStart,
+      this.localSegmentsFrom(lowestEnd),
     );
     return andThen(found, (entries) =>
       entries.map((entry) => ({ key: sessionKey(key, entry.key), value: entry.value })),

@@ -109,6 +109,8 @@ class CommittedEntry<V> implements CoreEntry<V> {
   }
 }
 
+const NO_ENTRIES: LocalEntry[] = [];
+
 async function* single<T>(entries: MaybePromise<T[]>): AsyncIterable<T[]> {
   yield await entries;
 }
@@ -175,13 +177,15 @@ export class StoreCore<V> {
 
   // ---- reads ----
 
-  get(key: string): MaybePromise<V | undefined> {
+  /** `localMayHave` false: the caller knows committed local state cannot hold the key (a window newer than it). */
+  get(key: string, localMayHave = true): MaybePromise<V | undefined> {
     const entry = this.cache.get(key);
     if (entry !== undefined) return entry.value ?? undefined;
     const buffered = this.txn.get(key);
     if (buffered !== undefined) return this.cacheRead(key, buffered);
     const prefetched = this.prefetched.get(key);
     if (prefetched !== undefined) return this.cacheRead(key, prefetched);
+    if (!localMayHave) return this.cacheRead(key, null);
     const read = this.options.local.get(this.options.segmentOf(key), key);
     if (!isPromise(read)) return this.cacheRead(key, read ?? null);
     const epoch = this.epoch;
@@ -256,7 +260,7 @@ export class StoreCore<V> {
   /**
    * Entries with keys in [from, toExclusive) of the given segments, segment by segment in the order given and in key
    * order within each (descending if `reverse`), uncommitted writes as of this call included. `accept` filters keys
-   * before any value is deserialized.
+   * before any value is deserialized. Local state is not read for segments above `lastLocalSegment`.
    */
   range(
     segments: readonly number[],
@@ -264,13 +268,18 @@ export class StoreCore<V> {
     toExclusive: string | undefined,
     reverse: boolean,
     accept?: (key: string) => boolean,
+    lastLocalSegment = Number.POSITIVE_INFINITY,
   ): MaybePromise<CoreEntry<V>[]> {
     // Uncommitted writes are taken now: a commit while local state is read must not lose them.
     const merges = segments.map((segment) => this.merge(segment, from, toExclusive, reverse, accept));
     const out: CoreEntry<V>[] = [];
     const step = (i: number): MaybePromise<CoreEntry<V>[]> => {
       for (; i < segments.length; i++) {
-        const local = this.options.local.range(segments[i], from, toExclusive, reverse);
+        // Segments local state cannot hold anything in are not read at all (an iterator costs ~0.3 ms on RocksDB).
+        const local =
+          segments[i] > lastLocalSegment
+            ? NO_ENTRIES
+            : this.options.local.range(segments[i], from, toExclusive, reverse);
         if (isPromise(local)) {
           const merge = merges[i];
           const next = i + 1;

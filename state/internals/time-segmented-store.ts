@@ -32,6 +32,14 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
     this.retentionMs = parts.retentionMs;
   }
 
+  /**
+   * The last segment a read of times from `from` on needs from local state: none (-1) when `from` is newer than
+   * anything committed, so that reads about new windows and sessions cost no RocksDB iterator.
+   */
+  protected localSegmentsFrom(from: number): number {
+    return from > this.clock.committedTime ? -1 : this.clock.lastLocalSegment();
+  }
+
   /** The time an entry's segment and expiry depend on. */
   protected timeOf(storeKey: string): number {
     return decodeTime(storeKey, storeKey.length - this.suffix);

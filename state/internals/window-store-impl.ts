@@ -74,7 +74,11 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
     if (this.retainDuplicates) {
       return andThen(this.fetchRange(key, timeFrom, timeFrom, false), (found) => found[0]?.value);
     }
-    return this.core.get(this.keys.encode(key) + encodeTime(timeFrom) + NO_SEQ);
+    // A window newer than anything committed cannot be in local state: no RocksDB read for a new window.
+    return this.core.get(
+      this.keys.encode(key) + encodeTime(timeFrom) + NO_SEQ,
+      timeFrom <= this.clock.committedTime,
+    );
   }
 
   backwardFetch(key: K, timeFrom: number, timeTo: number): MaybePromise<WindowedValue<V>[]> {
@@ -116,6 +120,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
       reverse,
       // The range bounds guarantee the key prefix; the length rules out longer keys that share it.
       (storeKey) => storeKey.length === length,
+      this.localSegmentsFrom(from),
     );
     return andThen(found, (entries) =>
       entries.map((entry) => ({
@@ -141,6 +146,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
         const time = decodeTime(key, key.length - SUFFIX);
         return time >= from && time <= timeTo;
       },
+      this.localSegmentsFrom(from),
     );
     return entriesOf(
       andThen(found, (entries) => byTimeThenKey(entries, reverse)),

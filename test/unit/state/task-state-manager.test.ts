@@ -395,6 +395,7 @@ describe('TaskStateManager with RocksDB stores', () => {
       { windowStart: 0, value: 1 },
       { windowStart: 1000, value: 2 },
     ]);
+    expect(await second.win.fetch('a', 0)).toBe(1); // resumed from disk: the committed time came from local metadata
     await second.m.close();
   });
 

@@ -605,6 +605,12 @@ export function describeStoreContract(impl: Implementation): void {
         'a@600',
         'b@1200',
       ]);
+      // Point and range reads of committed windows go to local state (cold cache), newer ones need not.
+      expect(await restored.fetch('a', 600)).toBe(2);
+      expect(await restored.fetch('b', 1200)).toBe(3);
+      expect(pairs(await restored.fetch('a', 0, 2000))).toEqual(['600:2']);
+      restored.put('a', 4, 1300);
+      expect(pairs(await restored.fetch('a', 0, 2000))).toEqual(['600:2', '1300:4']);
     });
 
     it('timestamped window stores keep ValueAndTimestamp', async () => {
@@ -695,6 +701,8 @@ export function describeStoreContract(impl: Implementation): void {
       const restored = await sessions(t2);
       await restoreInto(restored, t.changelog, 'app-sess-changelog');
       expect(show(await collect(restored.all()))).toEqual(['a[500,600]=2', 'b[1005,1010]=3']);
+      expect(await restored.fetchSession('b', 1005, 1010)).toBe(3);
+      expect(show(await restored.findSessions('b', 1000, 1020))).toEqual(['b[1005,1010]=3']);
     });
 
     it('emits Windowed session keys from its cache', async () => {
