@@ -20,9 +20,10 @@ afterEach(() => {
 });
 
 /** Runs the child until it prints READY, waits `delayMs`, kills it with SIGKILL. */
-async function runAndKill(args: string[], delayMs = 0): Promise<void> {
+async function runAndKill(args: string[], delayMs = 0, env: Record<string, string> = {}): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   children.push(child);
   let stderr = '';
@@ -100,6 +101,19 @@ describe('crash recovery at the store layer (child process killed with SIGKILL)'
       expect(state, `killed after ${delay} ms, ${committed} transactions committed`).toEqual(
         expectedState(committed),
       );
+    }
+  });
+
+  it('with checkpoints only every few hundred records: recovery replays a longer tail to the same state', async () => {
+    for (const every of ['300', '1000000']) {
+      const { taskDir, changelogPath, changelog } = setup();
+      await runAndKill([taskDir, changelogPath, '0', 'loop'], 600, { CHECKPOINT_AFTER_RECORDS: every });
+      const committed = committedTransactions(changelogPath);
+      const { state, fresh } = await recover(taskDir, changelog);
+      expect(state, `checkpoint every ${every} records, ${committed} committed`).toEqual(
+        expectedState(committed),
+      );
+      if (every === '1000000') expect(fresh.get('counts')).toBe('no checkpoint');
     }
   });
 

@@ -237,6 +237,7 @@ describe('TaskStateManager: resume or start fresh', () => {
       changelog,
       memory: largeBudget(),
       currentTimestamp: () => 0,
+      checkpointAfterRecords: 0,
     });
     m.register(builderOf(store));
     await m.initialize();
@@ -314,6 +315,34 @@ describe('TaskStateManager: resume or start fresh', () => {
     }
   });
 
+  it('checkpoints after enough committed offsets, and always on close', async () => {
+    const taskDir = dir();
+    const changelog = changelogWith(3);
+    const store = new RecordingStore('s');
+    const m = new TaskStateManager({
+      applicationId: 'app',
+      taskId: '0_0',
+      partition: 0,
+      taskDir,
+      changelog,
+      memory: largeBudget(),
+      currentTimestamp: () => 0,
+      checkpointAfterRecords: 10,
+    });
+    m.register(builderOf(store));
+    await m.initialize();
+    await m.restore(changelog);
+    await m.commit(new Map([[topic, 8]]));
+    expect(existsSync(join(taskDir, CHECKPOINT_FILE))).toBe(false); // 5 offsets since the restore
+    await m.commit(new Map([[topic, 14]]));
+    let cp = await readCheckpoint(taskDir);
+    expect(cp.status === 'ok' && cp.stores.get('s')?.offset).toBe(14);
+    await m.commit(new Map([[topic, 15]]));
+    await m.close();
+    cp = await readCheckpoint(taskDir);
+    expect(cp.status === 'ok' && cp.stores.get('s')?.offset).toBe(15);
+  });
+
   it('never lets a checkpoint go backwards', async () => {
     const taskDir = dir();
     const changelog = changelogWith(3);
@@ -332,6 +361,7 @@ describe('TaskStateManager with RocksDB stores', () => {
       changelog,
       memory: largeBudget(),
       currentTimestamp: () => 0,
+      checkpointAfterRecords: 0,
     });
     const kv = m.register(
       Stores.keyValueStoreBuilder(

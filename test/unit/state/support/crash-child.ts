@@ -1,7 +1,7 @@
 // Child process of the crash tests: runs `commits` full transactions, then the last one only up to the crash point,
 // says READY on stdout and waits to be killed with SIGKILL. `loop` commits until killed.
 
-import { commitCycle, openTask, process as processTransaction } from './crash-workload.js';
+import { commitCycle, openTask, runTransaction } from './crash-workload.js';
 import { FileChangelog } from './file-changelog.js';
 
 const [taskDir, changelogPath, commitsArg, crashPoint] = process.argv.slice(2);
@@ -18,7 +18,7 @@ function ready(): Promise<never> {
 
 let i = 1;
 for (; i <= commits; i++) {
-  await processTransaction(task, i);
+  await runTransaction(task, i);
   await commitCycle(task, changelog);
 }
 
@@ -26,18 +26,18 @@ switch (crashPoint) {
   case 'written-not-committed':
     // The transaction's writes are in the stores' caches and buffers and its changelog records are sent, but the
     // Kafka transaction never commits.
-    await processTransaction(task, i);
+    await runTransaction(task, i);
     await task.m.flush();
     await ready();
     break;
   case 'committed-not-applied':
-    await processTransaction(task, i);
+    await runTransaction(task, i);
     await task.m.flush();
     changelog.commitTransaction();
     await ready();
     break;
   case 'applied-not-checkpointed':
-    await processTransaction(task, i);
+    await runTransaction(task, i);
     await task.m.flush();
     changelog.commitTransaction();
     for (const store of task.m.stores.values()) await store.commit();
@@ -46,7 +46,7 @@ switch (crashPoint) {
   case 'loop':
     process.stdout.write('READY\n');
     for (; ; i++) {
-      await processTransaction(task, i);
+      await runTransaction(task, i);
       await commitCycle(task, changelog);
     }
   default:

@@ -18,6 +18,7 @@ export function openTask(taskDir: string, changelog: FileChangelog, clock = { ti
     changelog,
     memory: { cacheMaxBytes: 1 << 20, rocksDbMaxBytes: 64 << 20 },
     currentTimestamp: () => clock.time,
+    checkpointAfterRecords: Number(process.env.CHECKPOINT_AFTER_RECORDS ?? 0),
   });
   const counts = m.register(
     Stores.keyValueStoreBuilder(
@@ -46,7 +47,7 @@ export function openTask(taskDir: string, changelog: FileChangelog, clock = { ti
 export type Task = ReturnType<typeof openTask>;
 
 /** The writes of transaction i (1-based). */
-export async function process(task: Task, i: number): Promise<void> {
+export async function runTransaction(task: Task, i: number): Promise<void> {
   task.clock.time = i;
   for (const key of KEYS) task.counts.put(key, ((await task.counts.get(key)) ?? 0) + 1);
   if (i % 2 === 1) task.counts.put('odd', i);
