@@ -27,6 +27,7 @@ const LATENCY_SECONDS = Number(process.env.LATENCY_SECONDS ?? 10);
 const MAX_POLL_RECORDS = Number(process.env.MAX_POLL_RECORDS ?? 1000);
 const MODES = (process.env.MODES ?? 'at_least_once,exactly_once_v2').split(',') as Mode[];
 const FETCH_WAIT_MS = Number(process.env.FETCH_WAIT_MS ?? 500);
+const TRACE = process.env.LATENCY_TRACE === '1';
 const KEYS = 10_000;
 const connection = { bootstrapServers: BOOTSTRAP };
 const noopListener = { onPartitionsRevoked() {}, onPartitionsAssigned() {}, onPartitionsLost() {} };
@@ -84,12 +85,13 @@ async function pipe(
   output: string,
   expected: number,
   trackDeliveredOffsets = false,
+  onAssigned: () => void = () => {},
 ): Promise<number> {
   const consumer = await StreamConsumer.create({
     ...connection,
     groupId: `raw-pipe-${randomUUID()}`,
     topics: [input],
-    listener: noopListener,
+    listener: { ...noopListener, onPartitionsAssigned: () => onAssigned() },
     maxPollRecords: MAX_POLL_RECORDS,
     overrides: { 'fetch.wait.max.ms': FETCH_WAIT_MS },
   });
@@ -187,6 +189,7 @@ async function driver(args: { input: string; output: string; total: number }) {
   while (reader.assignment().length < PARTITIONS) await reader.poll(100);
   const producer = await StreamProducer.create({ ...connection, lingerMs: 1 });
   const latencies: number[] = [];
+  const trace: Array<[number, number]> = [];
   let sent = 0;
   const perTick = LATENCY_RATE / 100;
   const started = Date.now();
@@ -206,13 +209,30 @@ async function driver(args: { input: string; output: string; total: number }) {
   while (latencies.length < args.total && Date.now() < deadline) {
     for (const batch of await reader.poll(50)) {
       const now = Date.now();
-      for (const r of batch.records) latencies.push(now - r.timestamp);
+      for (const r of batch.records) {
+        latencies.push(now - r.timestamp);
+        if (TRACE) trace.push([r.timestamp - started, now - r.timestamp]);
+      }
     }
   }
   clearInterval(pacer);
   await producer.flush();
   await producer.close();
   await reader.close();
+  if (TRACE) {
+    // Latency per second of the run (by send time), to tell warm-up from periodic stalls.
+    for (let second = 0; second * 1000 < LATENCY_SECONDS * 1000 + 1000; second++) {
+      const window = trace
+        .filter(([at]) => at >= second * 1000 && at < (second + 1) * 1000)
+        .map(([, l]) => l)
+        .sort((a, b) => a - b);
+      if (window.length > 0) {
+        process.stderr.write(
+          `  second ${second}: p50 ${percentile(window, 50)} ms p99 ${percentile(window, 99)} ms max ${window.at(-1)} ms\n`,
+        );
+      }
+    }
+  }
   latencies.sort((a, b) => a - b);
   process.stdout.write(
     `${JSON.stringify({ p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1), count: latencies.length })}\n`,
@@ -274,8 +294,14 @@ async function main() {
       await createTopics(admin, [latencyIn, latencyOut]);
       created.push(latencyIn, latencyOut);
       const total = LATENCY_RATE * LATENCY_SECONDS;
-      const driverDone = runDriver(latencyIn, latencyOut, total);
-      const measured = await withMemory(() => pipe(mode, latencyIn, latencyOut, total));
+      // The driver starts producing once the pipe owns its input partitions: joining the group is not latency.
+      let driverDone: Promise<{ p50: number; p99: number; max: number }> | undefined;
+      const measured = await withMemory(() =>
+        pipe(mode, latencyIn, latencyOut, total, false, () => {
+          driverDone ??= runDriver(latencyIn, latencyOut, total);
+        }),
+      );
+      if (!driverDone) throw new Error('the pipe never got its partitions');
       const latency = await driverDone;
       figures.push({
         name: `latency ${mode} at ${LATENCY_RATE.toLocaleString('en-US')} records/s`,
