@@ -49,6 +49,7 @@ function shapeOf(windows: TimeWindows | SlidingWindows): WindowShape {
         {
           storeName,
           sizeMs: windows.sizeMs,
+          advanceMs: windows.advanceMs,
           graceMs: windows.graceMs,
           windowStartsFor: (ts) => windows.windowStartsFor(ts),
         },

@@ -1,7 +1,7 @@
 // Windowed aggregation over fixed-size windows (Kafka Streams' KStreamWindowAggregate): tumbling and hopping windows.
 // Each record updates every window containing its timestamp that is still open; a window closes once the stream time
 // this processor observed reaches its end + grace, and records for closed windows are dropped and counted as late.
-import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
+import { isPromise, type MaybePromise } from '../../common/maybe-promise.js';
 import type { InternalProcessorContext } from '../../runtime/engine/processor-node.js';
 import type { TimestampedWindowStore } from '../../state/api/window-store.js';
 import type { Processor, ProcessorContext } from '../api/processor.js';
@@ -47,6 +47,7 @@ type Store = TimestampedWindowStore<unknown, unknown>;
 export interface TimeWindowSpec {
   readonly storeName: string;
   readonly sizeMs: number;
+  readonly advanceMs: number;
   readonly graceMs: number;
   /** Start times of the windows containing a timestamp. */
   readonly windowStartsFor: (timestamp: number) => readonly number[];
@@ -73,14 +74,29 @@ export class TimeWindowAggregateProcessor implements Processor<unknown, unknown,
     if (droppedForNulls(this.ctx, record)) return;
     if (record.timestamp > this.observedStreamTime) this.observedStreamTime = record.timestamp;
     const closeTime = this.observedStreamTime - this.spec.graceMs;
-    return forEachInOrder(this.spec.windowStartsFor(record.timestamp), (start) => {
-      const end = start + this.spec.sizeMs;
-      if (end <= closeTime) {
-        this.ctx.recordDropped('late');
-        return;
-      }
-      return andThen(this.store.fetch(record.key, start), (old) => this.update(record, start, end, old));
-    });
+    const { sizeMs, advanceMs } = this.spec;
+    // Tumbling windows (the common case): one window, no list.
+    if (advanceMs === sizeMs)
+      return this.updateWindow(record, record.timestamp - (record.timestamp % sizeMs), closeTime);
+    return forEachInOrder(this.spec.windowStartsFor(record.timestamp), (start) =>
+      this.updateWindow(record, start, closeTime),
+    );
+  }
+
+  private updateWindow(
+    record: StreamRecord<unknown, unknown>,
+    start: number,
+    closeTime: number,
+  ): MaybePromise<void> {
+    const end = start + this.spec.sizeMs;
+    if (end <= closeTime) {
+      this.ctx.recordDropped('late');
+      return;
+    }
+    const old = this.store.fetch(record.key, start);
+    return isPromise(old)
+      ? old.then((o) => this.update(record, start, end, o))
+      : this.update(record, start, end, old);
   }
 
   private update(

@@ -69,19 +69,12 @@ describe('stateful DSL types', () => {
     compileOnly(() => {
       // @ts-expect-error: join windows do not window an aggregation
       grouped.windowedBy(JoinWindows.ofTimeDifferenceWithNoGrace(10));
+      const add = (_k: string, m: Metric, agg: number) => agg + m.value;
       // @ts-expect-error: session aggregations need a merger
-      sessions.aggregate(
-        () => 0,
-        (_k, m, agg) => agg + m.value,
-        { value: Serdes.double() },
-      );
+      sessions.aggregate(() => 0, add, { value: Serdes.double() });
       const windowed = grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(10));
       // @ts-expect-error: the aggregate is a number, its serde writes strings
-      windowed.aggregate(
-        () => 0,
-        (_k, m, agg) => agg + m.value,
-        { value: Serdes.string() },
-      );
+      windowed.aggregate(() => 0, add, { value: Serdes.string() });
       // @ts-expect-error: a windowed table's key is Windowed<string>, not string
       counts.toStream().to('out', { key: Serdes.string(), value: Serdes.long() });
     });
@@ -153,12 +146,10 @@ describe('stateful DSL types', () => {
       numbers.join(alerts, (m) => m, windows);
       // @ts-expect-error: the table's key type differs
       numbers.join(hosts, (m) => m);
+      const pickNumber = (_k: string, m: Metric) => m.value;
+      const same = (m: Metric) => m;
       // @ts-expect-error: the global table is keyed by strings, the selector picks numbers
-      metrics.join(
-        regions,
-        (_k, m) => m.value,
-        (m) => m,
-      );
+      metrics.join(regions, pickNumber, same);
       // @ts-expect-error: stream-stream joins need JoinWindows
       metrics.join(alerts, (m) => m);
       // @ts-expect-error: outer joins are between streams only
@@ -203,13 +194,10 @@ describe('stateful DSL types', () => {
       hosts.join(numbers, (h) => h);
       // @ts-expect-error: the grouping key serde must match the selected key
       hosts.groupBy((host, h) => [h.region, host], { key: Serdes.long(), value: Serdes.string() });
+      const inc = (_r: string, _h: string, n: number) => n + 1;
+      const wrong = (_r: string, _h: string, n: string) => n;
       // @ts-expect-error: the subtractor works on the aggregate type
-      byRegion.aggregate(
-        () => 0,
-        (_r, _h, n) => n + 1,
-        (_r, _h, n: string) => n,
-        { value: Serdes.long() },
-      );
+      byRegion.aggregate(() => 0, inc, wrong, { value: Serdes.long() });
     });
   });
 });
