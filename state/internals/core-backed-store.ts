@@ -23,6 +23,7 @@ export interface StoreParts<K, V> {
 /** How a store shape lays its entries out over the core. */
 export interface StoreLayout {
   readonly segmentOf: (storeKey: string) => number;
+  readonly singleSegment?: boolean;
   /** What flush listeners receive as key. */
   readonly listenerKey: (keyObject: unknown, storeKey: string) => unknown;
 }
@@ -50,6 +51,7 @@ export abstract class CoreBackedStore<K, V> implements StoreRuntime {
       local: parts.local,
       writeBack: parts.cachingEnabled,
       segmentOf: layout.segmentOf,
+      singleSegment: layout.singleSegment,
       listenerKey: layout.listenerKey,
     });
     this.keys = new KeyEncoder(parts.keySerde, parts.serdeTopic, parts.name);

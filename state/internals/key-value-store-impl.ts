@@ -10,7 +10,7 @@ import type { CoreEntry } from './store-core.js';
 /** A key-value store over the store core: store key = serialized key, one segment. */
 export class KeyValueStoreImpl<K, V> extends CoreBackedStore<K, V> implements KeyValueStore<K, V> {
   constructor(parts: StoreParts<K, V>) {
-    super(parts, { segmentOf: () => 0, listenerKey: (keyObject) => keyObject });
+    super(parts, { segmentOf: () => 0, singleSegment: true, listenerKey: (keyObject) => keyObject });
   }
 
   get(key: K): MaybePromise<V | undefined> {

@@ -28,6 +28,8 @@ export interface StoreCoreOptions<V> {
   /** Caching enabled: dedup writes until flush and emit through the flush listener. */
   readonly writeBack: boolean;
   readonly segmentOf: (key: string) => number;
+  /** Everything is in segment 0 (key-value stores). */
+  readonly singleSegment?: boolean;
   /** What flush listeners receive as key (window and session stores build a `Windowed<K>` here). */
   readonly listenerKey: (keyObject: unknown, key: string) => unknown;
 }
@@ -202,8 +204,14 @@ export class StoreCore<V> {
     const prefetched = new Map<string, Buffer | null>();
     this.prefetched = prefetched;
     const bySegment = new Map<number, string[]>();
+    const only: string[] | undefined = this.options.singleSegment ? [] : undefined;
+    if (only !== undefined) bySegment.set(0, only);
     for (const key of keys) {
       if (this.cache.peek(key) !== undefined || this.txn.get(key) !== undefined) continue;
+      if (only !== undefined) {
+        only.push(key);
+        continue;
+      }
       const segment = this.options.segmentOf(key);
       let list = bySegment.get(segment);
       if (list === undefined) {
@@ -212,7 +220,7 @@ export class StoreCore<V> {
       }
       if (list[list.length - 1] !== key) list.push(key);
     }
-    if (bySegment.size === 0) return undefined;
+    if (bySegment.size === 0 || only?.length === 0) return undefined;
     const epoch = this.epoch;
     const reads: Promise<void>[] = [];
     for (const [segment, list] of bySegment) {
