@@ -120,6 +120,29 @@ describe('suppress(untilWindowCloses)', () => {
     expect(rows(output.readRecordsToList())).toEqual([['a', 0, 8, 2, 8]]);
   });
 
+  it('works after a filter of the windowed table; its stream time advances with the records it sees', async () => {
+    const builder = new StreamsBuilder();
+    builder
+      .stream('in', { key: S, value: S })
+      .groupByKey()
+      .windowedBy(TimeWindows.ofSizeWithNoGrace(10))
+      .count({ storeType: 'in-memory' })
+      .filter((_k, n) => n >= 2)
+      .suppress(Suppressed.untilWindowCloses())
+      .toStream()
+      .to('out', { key: WS, value: L });
+    driver = new TopologyTestDriver(builder.build());
+    const input = driver.createInputTopic('in', S, S);
+    const output = driver.createOutputTopic('out', WS, L);
+    await input.pipeInput('a', 'x', 1);
+    await input.pipeInput('a', 'x', 2);
+    await input.pipeInput('b', 'x', 3);
+    await input.pipeInput('c', 'x', 10); // filtered out: suppress does not see time 10
+    expect(output.isEmpty()).toBe(true);
+    await input.pipeInput('c', 'x', 11);
+    expect(rows(output.readRecordsToList())).toEqual([['a', 0, 10, 2, 2]]);
+  });
+
   it('rejects tables that are not windowed, and buffers that would emit early', () => {
     const builder = new StreamsBuilder();
     const table = builder.stream('in', { key: S, value: S }).groupByKey().count();
