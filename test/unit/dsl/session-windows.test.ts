@@ -105,7 +105,7 @@ describe('session windows', () => {
       .to('concat', { key: WS, value: S });
     grouped
       .windowedBy(windows)
-      .reduce((a, b) => (a > b ? a : b), { name: 'max' })
+      .reduce((a, b) => (a.localeCompare(b) >= 0 ? a : b), { name: 'max' })
       .toStream()
       .to('max', { key: WS, value: S });
     driver = new TopologyTestDriver(builder.build());
