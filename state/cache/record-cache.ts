@@ -1,4 +1,4 @@
-import type { MemoryBudget } from '../api/store-runtime.js';
+import { perBudget } from '../internals/per-budget.js';
 import { SortedStringSet } from '../memory/sorted-string-set.js';
 
 /**
@@ -81,8 +81,6 @@ class EntryList<V> {
   }
 }
 
-const caches = new WeakMap<MemoryBudget, RecordCache>();
-
 export class RecordCache {
   private sizeBytes = 0;
   /** Clean entries of all namespaces, least recently used first. */
@@ -93,14 +91,7 @@ export class RecordCache {
   }
 
   /** The cache of the process that uses `budget`: one per MemoryBudget object. */
-  static of(budget: MemoryBudget): RecordCache {
-    let cache = caches.get(budget);
-    if (cache === undefined) {
-      cache = new RecordCache(budget.cacheMaxBytes);
-      caches.set(budget, cache);
-    }
-    return cache;
-  }
+  static readonly of = perBudget((budget) => new RecordCache(budget.cacheMaxBytes));
 
   get currentSizeBytes(): number {
     return this.sizeBytes;

@@ -1,4 +1,4 @@
-import type { MemoryBudget } from '../api/store-runtime.js';
+import { perBudget } from '../internals/per-budget.js';
 
 /**
  * How RocksDB's memory is shared within `MemoryBudget.rocksDbMaxBytes`, for all persistent stores of a process.
@@ -34,8 +34,6 @@ export interface RocksDbAllotment {
   release(): void;
 }
 
-const ledgers = new WeakMap<MemoryBudget, RocksDbMemory>();
-
 export class RocksDbMemory {
   private reserved = 0;
   private open = 0;
@@ -45,14 +43,7 @@ export class RocksDbMemory {
   }
 
   /** The ledger of the process that uses `budget`: one per MemoryBudget object. */
-  static of(budget: MemoryBudget): RocksDbMemory {
-    let ledger = ledgers.get(budget);
-    if (ledger === undefined) {
-      ledger = new RocksDbMemory(budget.rocksDbMaxBytes);
-      ledgers.set(budget, ledger);
-    }
-    return ledger;
-  }
+  static readonly of = perBudget((budget) => new RocksDbMemory(budget.rocksDbMaxBytes));
 
   get reservedBytes(): number {
     return this.reserved;

@@ -5,7 +5,7 @@ import { isPromise } from '../../../common/maybe-promise.js';
 import type { RestoreProgress } from '../../../state/api/changelog-reader.js';
 import type { StateStore } from '../../../state/api/state-store.js';
 import type { StoreBuilder } from '../../../state/api/store-builder.js';
-import type { ChangelogRecord, StoreRuntime } from '../../../state/api/store-runtime.js';
+import type { ChangelogRecord, ChangelogWriter, StoreRuntime } from '../../../state/api/store-runtime.js';
 import { Stores } from '../../../state/api/stores.js';
 import { InMemoryChangelog } from '../../../state/changelog/in-memory-changelog.js';
 import {
@@ -19,6 +19,20 @@ import { TaskStateManager } from '../../../state/task-state-manager.js';
 import { collect, jsonSerde, largeBudget, stringSerde, tempDir } from './support/fixtures.js';
 
 const dirs: { remove: () => void }[] = [];
+
+/** A task 0_0 of app `app` on `taskDir`. */
+function options(taskDir: string | undefined, changelog: ChangelogWriter, checkpointAfterRecords = 0) {
+  return {
+    applicationId: 'app',
+    taskId: '0_0',
+    partition: 0,
+    taskDir,
+    changelog,
+    memory: largeBudget(),
+    currentTimestamp: () => 0,
+    checkpointAfterRecords,
+  };
+}
 afterEach(() => {
   for (const d of dirs.splice(0)) d.remove();
 });
@@ -229,16 +243,7 @@ describe('TaskStateManager: resume or start fresh', () => {
   }
 
   async function run(taskDir: string, store: RecordingStore, changelog: InMemoryChangelog) {
-    const m = new TaskStateManager({
-      applicationId: 'app',
-      taskId: '0_0',
-      partition: 0,
-      taskDir,
-      changelog,
-      memory: largeBudget(),
-      currentTimestamp: () => 0,
-      checkpointAfterRecords: 0,
-    });
+    const m = new TaskStateManager(options(taskDir, changelog, 0));
     m.register(builderOf(store));
     await m.initialize();
     await m.restore(changelog);
@@ -319,16 +324,7 @@ describe('TaskStateManager: resume or start fresh', () => {
     const taskDir = dir();
     const changelog = changelogWith(3);
     const store = new RecordingStore('s');
-    const m = new TaskStateManager({
-      applicationId: 'app',
-      taskId: '0_0',
-      partition: 0,
-      taskDir,
-      changelog,
-      memory: largeBudget(),
-      currentTimestamp: () => 0,
-      checkpointAfterRecords: 10,
-    });
+    const m = new TaskStateManager(options(taskDir, changelog, 10));
     m.register(builderOf(store));
     await m.initialize();
     await m.restore(changelog);
@@ -353,16 +349,7 @@ describe('TaskStateManager: resume or start fresh', () => {
 
 describe('TaskStateManager with RocksDB stores', () => {
   function open(taskDir: string, changelog: InMemoryChangelog) {
-    const m = new TaskStateManager({
-      applicationId: 'app',
-      taskId: '0_0',
-      partition: 0,
-      taskDir,
-      changelog,
-      memory: largeBudget(),
-      currentTimestamp: () => 0,
-      checkpointAfterRecords: 0,
-    });
+    const m = new TaskStateManager(options(taskDir, changelog, 0));
     const kv = m.register(
       Stores.keyValueStoreBuilder(
         Stores.persistentKeyValueStore('kv'),
