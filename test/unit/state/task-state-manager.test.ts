@@ -20,6 +20,28 @@ import { collect, jsonSerde, largeBudget, stringSerde, tempDir } from './support
 
 const dirs: { remove: () => void }[] = [];
 
+/** A cached key-value store `counts` and a window store `windows`, in memory or on RocksDB. */
+function registerCountsAndWindows(m: TaskStateManager, persistent: boolean) {
+  const kv = m.register(
+    Stores.keyValueStoreBuilder(
+      persistent ? Stores.persistentKeyValueStore('counts') : Stores.inMemoryKeyValueStore('counts'),
+      stringSerde,
+      jsonSerde<number>(),
+    ).withCachingEnabled(),
+  );
+  const windows = { retentionMs: 100_000, windowSizeMs: 1000 };
+  const win = m.register(
+    Stores.windowStoreBuilder(
+      persistent
+        ? Stores.persistentWindowStore('windows', windows)
+        : Stores.inMemoryWindowStore('windows', windows),
+      stringSerde,
+      jsonSerde<number>(),
+    ),
+  );
+  return { kv, win };
+}
+
 /** A task 0_0 of app `app` on `taskDir`. */
 function options(taskDir: string | undefined, changelog: ChangelogWriter, checkpointAfterRecords = 0) {
   return {
@@ -88,20 +110,7 @@ describe('TaskStateManager with in-memory stores', () => {
       memory: largeBudget(),
       currentTimestamp: () => clock.time,
     });
-    const kv = m.register(
-      Stores.keyValueStoreBuilder(
-        Stores.inMemoryKeyValueStore('counts'),
-        stringSerde,
-        jsonSerde<number>(),
-      ).withCachingEnabled(),
-    );
-    const win = m.register(
-      Stores.windowStoreBuilder(
-        Stores.inMemoryWindowStore('windows', { retentionMs: 10_000, windowSizeMs: 1000 }),
-        stringSerde,
-        jsonSerde<number>(),
-      ),
-    );
+    const { kv, win } = registerCountsAndWindows(m, false);
     return { m, kv, win };
   }
 
@@ -350,20 +359,7 @@ describe('TaskStateManager: resume or start fresh', () => {
 describe('TaskStateManager with RocksDB stores', () => {
   function open(taskDir: string, changelog: InMemoryChangelog) {
     const m = new TaskStateManager(options(taskDir, changelog, 0));
-    const kv = m.register(
-      Stores.keyValueStoreBuilder(
-        Stores.persistentKeyValueStore('kv'),
-        stringSerde,
-        jsonSerde<number>(),
-      ).withCachingEnabled(),
-    );
-    const win = m.register(
-      Stores.windowStoreBuilder(
-        Stores.persistentWindowStore('win', { retentionMs: 100_000, windowSizeMs: 1000 }),
-        stringSerde,
-        jsonSerde<number>(),
-      ),
-    );
+    const { kv, win } = registerCountsAndWindows(m, true);
     return { m, kv, win };
   }
 
@@ -432,7 +428,7 @@ describe('TaskStateManager with RocksDB stores', () => {
     const second = open(taskDir, empty);
     await second.m.initialize();
     await second.m.restore(empty);
-    expect(second.m.freshReasons.get('kv')).toBe('no checkpoint');
+    expect(second.m.freshReasons.get('counts')).toBe('no checkpoint');
     expect(await collect(second.kv.all())).toEqual([]);
     await second.m.close();
   });
