@@ -6,44 +6,43 @@ import type { AggregateLogic } from '../processors/aggregate.js';
 import { SlidingWindowAggregateProcessor } from '../processors/sliding-window-aggregate.js';
 import { windowStoreGetter } from '../processors/value-getter.js';
 import { TimeWindowAggregateProcessor } from '../processors/window-aggregate.js';
-import { type AnyProcessor, nextAnchor } from './build-context.js';
+import type { AnyProcessor } from './build-context.js';
 import type { AggregateOptions, KGroupedStream } from './kgrouped-stream.js';
-import { KTable } from './ktable.js';
+import type { KTable } from './ktable.js';
 import { timestampedWindowStore } from './materialize.js';
 import type { SerdeFor } from './options.js';
+import { reduceValueSerde, type Windowing, windowedAggregation } from './windowed-aggregation.js';
 import { SlidingWindows, type TimeWindows } from './windows.js';
 
-/** What a windowing needs from a window store, and when its windows close. */
-interface WindowShape {
-  readonly kind: string;
-  readonly windowSizeMs: number;
-  /** The shortest retention that keeps every window until it closes. */
-  readonly minRetentionMs: number;
-  /** A window closes once stream time reaches end + afterEndMs. */
-  readonly afterEndMs: number;
+interface TimeWindowing extends Windowing {
   readonly processor: (storeName: string, logic: AggregateLogic) => AnyProcessor;
 }
 
-function shapeOf(windows: TimeWindows | SlidingWindows): WindowShape {
+function windowStore(windowSizeMs: number, minRetentionMs: number): Windowing['addStore'] {
+  return (ctx, storeName, options, serdes) =>
+    timestampedWindowStore(ctx, storeName, options, { ...serdes, windowSizeMs, minRetentionMs });
+}
+
+function windowingOf(windows: TimeWindows | SlidingWindows): TimeWindowing {
   if (windows instanceof SlidingWindows) {
     const td = windows.timeDifferenceMs;
     const grace = windows.graceMs;
     return {
       kind: 'sliding-window',
-      windowSizeMs: td,
       // Kafka Streams' 2 * timeDifference + grace, plus the two right-window starts past stream time.
-      minRetentionMs: 2 * td + grace + 2,
+      addStore: windowStore(td, 2 * td + grace + 2),
       // Sliding windows include their end: closed once stream time passes end + grace.
       afterEndMs: grace + 1,
+      valueGetter: windowStoreGetter,
       processor: (storeName, logic) =>
         new SlidingWindowAggregateProcessor({ storeName, timeDifferenceMs: td, graceMs: grace }, logic),
     };
   }
   return {
     kind: 'window',
-    windowSizeMs: windows.sizeMs,
-    minRetentionMs: windows.sizeMs + windows.graceMs,
+    addStore: windowStore(windows.sizeMs, windows.sizeMs + windows.graceMs),
     afterEndMs: windows.graceMs,
+    valueGetter: windowStoreGetter,
     processor: (storeName, logic) =>
       new TimeWindowAggregateProcessor(
         {
@@ -59,14 +58,14 @@ function shapeOf(windows: TimeWindows | SlidingWindows): WindowShape {
 }
 
 export class TimeWindowedKStream<K, V> {
-  private readonly shape: WindowShape;
+  private readonly windowing: TimeWindowing;
 
   /** @internal Created by KGroupedStream.windowedBy(). */
   constructor(
     private readonly grouped: KGroupedStream<K, V>,
     windows: TimeWindows | SlidingWindows,
   ) {
-    this.shape = shapeOf(windows);
+    this.windowing = windowingOf(windows);
   }
 
   /** Number of records per key and window. */
@@ -86,13 +85,7 @@ export class TimeWindowedKStream<K, V> {
     return this.aggregateWith(
       'reduce',
       { initial: undefined, add: (_k, v, agg) => reducer(agg as V, v as V) },
-      {
-        ...options,
-        value:
-          options.value ??
-          (this.grouped.grouped.value as SerdeFor<V> | undefined) ??
-          this.grouped.position.valueSerde,
-      },
+      { ...options, value: reduceValueSerde(this.grouped, options) },
     );
   }
 
@@ -114,39 +107,8 @@ export class TimeWindowedKStream<K, V> {
     logic: AggregateLogic,
     options: AggregateOptions<K, VA>,
   ): KTable<Windowed<K>, VA> {
-    const { shape } = this;
-    const base = this.grouped.position;
-    const operation = `windowedBy(...).${kind}()`;
-    const processorName = base.ctx.names.derive(base.anchor, `${shape.kind}-${kind}`, options.name);
-    const storeName = options.name ?? `${processorName}-store`;
-    const p = this.grouped.partitioned(storeName, operation);
-    timestampedWindowStore(p.ctx, storeName, options, {
-      key: p.keySerde,
-      value: options.value,
-      operation,
-      windowSizeMs: shape.windowSizeMs,
-      minRetentionMs: shape.minRetentionMs,
-    });
-    p.ctx.graph.addProcessor(
-      {
-        type: 'processor',
-        name: processorName,
-        supplier: () => shape.processor(storeName, logic),
-        stores: [storeName],
-      },
-      [p.node],
+    return windowedAggregation(this.grouped, this.windowing, kind, options, (storeName) =>
+      this.windowing.processor(storeName, logic),
     );
-    const innerKey = options.key ?? p.keySerde;
-    return new KTable<Windowed<K>, VA>({
-      ctx: p.ctx,
-      node: processorName,
-      anchor: nextAnchor(base, options.name),
-      keySerde: innerKey ? Serdes.windowed(innerKey) : undefined,
-      valueSerde: options.value,
-      repartitionRequired: false,
-      storeName,
-      valueGetter: windowStoreGetter(storeName),
-      windowClose: { afterEndMs: shape.afterEndMs },
-    });
   }
 }

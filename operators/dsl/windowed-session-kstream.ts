@@ -8,19 +8,31 @@ import {
   SessionWindowAggregateProcessor,
 } from '../processors/session-window-aggregate.js';
 import { sessionStoreGetter } from '../processors/value-getter.js';
-import { nextAnchor } from './build-context.js';
 import type { AggregateOptions, KGroupedStream } from './kgrouped-stream.js';
-import { KTable } from './ktable.js';
+import type { KTable } from './ktable.js';
 import { sessionStore } from './materialize.js';
 import type { SerdeFor } from './options.js';
+import { reduceValueSerde, type Windowing, windowedAggregation } from './windowed-aggregation.js';
 import type { SessionWindows } from './windows.js';
 
 export class SessionWindowedKStream<K, V> {
+  private readonly windowing: Windowing;
+
   /** @internal Created by KGroupedStream.windowedBy(). */
   constructor(
     private readonly grouped: KGroupedStream<K, V>,
     private readonly windows: SessionWindows,
-  ) {}
+  ) {
+    // A session is accepted until stream time passes end + gap + grace: kept that long (one more ms than that).
+    const afterEndMs = windows.inactivityGapMs + windows.graceMs + 1;
+    this.windowing = {
+      kind: 'session',
+      afterEndMs,
+      addStore: (ctx, storeName, options, serdes) =>
+        sessionStore(ctx, storeName, options, { ...serdes, minRetentionMs: afterEndMs }),
+      valueGetter: sessionStoreGetter,
+    };
+  }
 
   /** Number of records per key and session. */
   count(options: AggregateOptions<K, number> = {}): KTable<Windowed<K>, number> {
@@ -41,13 +53,7 @@ export class SessionWindowedKStream<K, V> {
       'reduce',
       { initial: undefined, add: (_k, v, agg) => reducer(agg as V, v as V) },
       (_k, a, b) => reducer(a as V, b as V),
-      {
-        ...options,
-        value:
-          options.value ??
-          (this.grouped.grouped.value as SerdeFor<V> | undefined) ??
-          this.grouped.position.valueSerde,
-      },
+      { ...options, value: reduceValueSerde(this.grouped, options) },
     );
   }
 
@@ -72,41 +78,14 @@ export class SessionWindowedKStream<K, V> {
     merger: SessionMerger,
     options: AggregateOptions<K, VA>,
   ): KTable<Windowed<K>, VA> {
-    const { windows } = this;
-    const base = this.grouped.position;
-    const operation = `windowedBy(SessionWindows).${kind}()`;
-    const processorName = base.ctx.names.derive(base.anchor, `session-${kind}`, options.name);
-    const storeName = options.name ?? `${processorName}-store`;
-    const p = this.grouped.partitioned(storeName, operation);
-    // A session is accepted until stream time passes end + gap + grace: keep it that long (one more ms than that).
-    const afterEndMs = windows.inactivityGapMs + windows.graceMs + 1;
-    sessionStore(p.ctx, storeName, options, {
-      key: p.keySerde,
-      value: options.value,
-      operation,
-      minRetentionMs: afterEndMs,
-    });
-    const spec = { storeName, inactivityGapMs: windows.inactivityGapMs, graceMs: windows.graceMs };
-    p.ctx.graph.addProcessor(
-      {
-        type: 'processor',
-        name: processorName,
-        supplier: () => new SessionWindowAggregateProcessor(spec, logic, merger),
-        stores: [storeName],
-      },
-      [p.node],
+    const { inactivityGapMs, graceMs } = this.windows;
+    return windowedAggregation(
+      this.grouped,
+      this.windowing,
+      kind,
+      options,
+      (storeName) =>
+        new SessionWindowAggregateProcessor({ storeName, inactivityGapMs, graceMs }, logic, merger),
     );
-    const innerKey = options.key ?? p.keySerde;
-    return new KTable<Windowed<K>, VA>({
-      ctx: p.ctx,
-      node: processorName,
-      anchor: nextAnchor(base, options.name),
-      keySerde: innerKey ? Serdes.windowed(innerKey) : undefined,
-      valueSerde: options.value,
-      repartitionRequired: false,
-      storeName,
-      valueGetter: sessionStoreGetter(storeName),
-      windowClose: { afterEndMs },
-    });
   }
 }

@@ -1,21 +1,12 @@
 import { Serdes, SessionWindows, StreamsBuilder, TopologyTestDriver, type Windowed } from 'tributary';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const S = Serdes.string();
-const L = Serdes.long();
-const WS = Serdes.windowed(S);
+import { L, S, WS, windowedRows } from './support/windowed.js';
 
 let driver: TopologyTestDriver | undefined;
 afterEach(async () => {
   await driver?.close();
   driver = undefined;
 });
-
-type Row = [key: string, start: number, end: number, value: number | string | null, timestamp: number];
-
-function rows(records: { key: Windowed<string>; value: number | string | null; timestamp: number }[]): Row[] {
-  return records.map((r) => [r.key.key, r.key.window.start, r.key.window.end, r.value, r.timestamp]);
-}
 
 function sessionCount(windows: SessionWindows, caching = false) {
   const builder = new StreamsBuilder();
@@ -42,7 +33,7 @@ describe('session windows', () => {
     await input.pipeInput('a', 'x', 5);
     await input.pipeInput('a', 'x', 30);
     await input.pipeInput('a', 'x', 20);
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 0, 0, 1, 0],
       ['a', 0, 0, null, 0], // merged away
       ['a', 0, 5, 2, 5],
@@ -51,7 +42,7 @@ describe('session windows', () => {
       ['a', 20, 30, 2, 30],
     ]);
     await input.pipeInput('a', 'x', 12); // within the gap of both [0,5] and [20,30]: one session
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 0, 5, null, 5],
       ['a', 20, 30, null, 30],
       ['a', 0, 30, 5, 30],
@@ -66,7 +57,7 @@ describe('session windows', () => {
     await input.pipeInput('a', 'x', 10);
     await input.pipeInput('a', 'x', 21);
     await input.pipeInput('b', 'x', 21);
-    expect(rows(output.readRecordsToList()).filter((r) => r[3] !== null)).toEqual([
+    expect(windowedRows(output.readRecordsToList()).filter((r) => r[3] !== null)).toEqual([
       ['a', 0, 0, 1, 0],
       ['a', 0, 10, 2, 10],
       ['a', 21, 21, 1, 21],
@@ -81,7 +72,7 @@ describe('session windows', () => {
     await input.pipeInput('b', 'x', 25); // session [25,25]: 25 + 15 = 40, still open
     await input.pipeInput('b', 'x', 24); // merges into [24,25]: the merged session is open
     await input.pipeInput('c', 'x', 24); // a session of its own, [24,24], closed
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['b', 25, 25, 1, 25],
       ['b', 25, 25, null, 25],
       ['b', 24, 25, 2, 25],
@@ -116,14 +107,14 @@ describe('session windows', () => {
     // Stream time 20 closed [0,5] (5 + 10 < 20): 'b' at 10 only merges with the open session [20,20].
     await input.pipeInput('k', 'b', 10);
     const concat = driver.createOutputTopic('concat', WS, S).readRecordsToList();
-    expect(rows(concat).filter((r) => r[3] !== null)).toEqual([
+    expect(windowedRows(concat).filter((r) => r[3] !== null)).toEqual([
       ['k', 0, 0, 'a', 0],
       ['k', 20, 20, 'c', 20],
       ['k', 10, 20, '|cb', 20],
     ]);
     expect(driver.metrics.total('dropped-records-total', { reason: 'late' })).toBe(2); // 'a2', twice
     const max = driver.createOutputTopic('max', WS, S).readRecordsToList();
-    expect(rows(max).at(-1)).toEqual(['k', 10, 20, 'c', 20]);
+    expect(windowedRows(max).at(-1)).toEqual(['k', 10, 20, 'c', 20]);
     const store = driver.getSessionStore<string, string>('concat');
     expect(await store.fetchSession('k', 10, 20)).toBe('|cb');
     expect(await store.fetchSession('k', 0, 0)).toBeUndefined(); // expired

@@ -14,22 +14,13 @@ import {
 } from 'tributary';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskHarness } from './support/task-harness.js';
-
-const S = Serdes.string();
-const L = Serdes.long();
-const WS = Serdes.windowed(S);
+import { L, S, WS, windowedRows } from './support/windowed.js';
 
 let driver: TopologyTestDriver | undefined;
 afterEach(async () => {
   await driver?.close();
   driver = undefined;
 });
-
-type Row = [key: string, start: number, end: number, value: number, timestamp: number];
-
-function rows(records: { key: Windowed<string>; value: number; timestamp: number }[]): Row[] {
-  return records.map((r) => [r.key.key, r.key.window.start, r.key.window.end, r.value, r.timestamp]);
-}
 
 function finalCounts(
   windows: TimeWindows | SlidingWindows,
@@ -61,7 +52,7 @@ describe('suppress(untilWindowCloses)', () => {
     await input.pipeInput('a', 'x', 14);
     expect(output.isEmpty()).toBe(true);
     await input.pipeInput('c', 'x', 15); // 10 + 5 <= 15: [0,10) closes
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 0, 10, 3, 8],
       ['b', 0, 10, 1, 4],
     ]);
@@ -69,7 +60,7 @@ describe('suppress(untilWindowCloses)', () => {
     await input.pipeInput('a', 'x', 24);
     expect(output.isEmpty()).toBe(true);
     await input.pipeInput('a', 'x', 25);
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 10, 20, 2, 14],
       ['c', 10, 20, 1, 15],
     ]);
@@ -81,7 +72,7 @@ describe('suppress(untilWindowCloses)', () => {
     const input = driver.createInputTopic('in', S, S);
     await input.pipeInput('a', 'x', 7);
     await input.pipeInput('a', 'x', 30);
-    expect(rows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
+    expect(windowedRows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
       ['a', 0, 10, 1, 7],
       ['a', 5, 15, 1, 7],
     ]);
@@ -96,7 +87,7 @@ describe('suppress(untilWindowCloses)', () => {
     expect(output.isEmpty()).toBe(true);
     await input.pipeInput('a', 'x', 20);
     await input.pipeInput('b', 'x', 26);
-    expect(rows(output.readRecordsToList())).toEqual([['a', 10, 20, 2, 20]]);
+    expect(windowedRows(output.readRecordsToList())).toEqual([['a', 10, 20, 2, 20]]);
   });
 
   it('emits final session results, never the sessions that were merged away', async () => {
@@ -117,7 +108,7 @@ describe('suppress(untilWindowCloses)', () => {
     await input.pipeInput('b', 'x', 18); // 8 + 10 = 18: [0,8] can still grow
     expect(output.isEmpty()).toBe(true);
     await input.pipeInput('b', 'x', 19);
-    expect(rows(output.readRecordsToList())).toEqual([['a', 0, 8, 2, 8]]);
+    expect(windowedRows(output.readRecordsToList())).toEqual([['a', 0, 8, 2, 8]]);
   });
 
   it('works after a filter of the windowed table; its stream time advances with the records it sees', async () => {
@@ -140,7 +131,7 @@ describe('suppress(untilWindowCloses)', () => {
     await input.pipeInput('c', 'x', 10); // filtered out: suppress does not see time 10
     expect(output.isEmpty()).toBe(true);
     await input.pipeInput('c', 'x', 11);
-    expect(rows(output.readRecordsToList())).toEqual([['a', 0, 10, 2, 2]]);
+    expect(windowedRows(output.readRecordsToList())).toEqual([['a', 0, 10, 2, 2]]);
   });
 
   it('rejects tables that are not windowed, and buffers that would emit early', () => {
@@ -193,7 +184,7 @@ describe('suppress(untilWindowCloses)', () => {
       await first.close();
       driver = new TopologyTestDriver(topology(), { stateDir });
       await driver.createInputTopic('in', S, S).pipeInput('a', 'x', 10);
-      expect(rows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
+      expect(windowedRows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
         ['a', 0, 10, 1, 1],
         ['b', 0, 10, 1, 2],
       ]);

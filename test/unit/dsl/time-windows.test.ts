@@ -9,22 +9,13 @@ import {
   type Windowed,
 } from 'tributary';
 import { afterEach, describe, expect, it } from 'vitest';
-
-const S = Serdes.string();
-const L = Serdes.long();
-const WS = Serdes.windowed(S);
+import { L, S, WS, windowedRows } from './support/windowed.js';
 
 let driver: TopologyTestDriver | undefined;
 afterEach(async () => {
   await driver?.close();
   driver = undefined;
 });
-
-type Row = [key: string, start: number, end: number, value: number, timestamp: number];
-
-function rows(records: { key: Windowed<string>; value: number; timestamp: number }[]): Row[] {
-  return records.map((r) => [r.key.key, r.key.window.start, r.key.window.end, r.value, r.timestamp]);
-}
 
 /** A windowed count of topic `in` written to `out`; returns the driver's input and output topics. */
 function windowedCount(windows: TimeWindows, storeType: 'in-memory' | 'rocksdb' = 'in-memory') {
@@ -76,7 +67,7 @@ describe('tumbling windows', () => {
     await input.pipeInput('a', 'x', 9);
     await input.pipeInput('a', 'x', 10);
     await input.pipeInput('b', 'x', 19);
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 0, 10, 1, 0],
       ['a', 0, 10, 2, 9],
       ['a', 10, 20, 1, 10],
@@ -91,7 +82,7 @@ describe('tumbling windows', () => {
     await input.pipeInput('a', 'x', 7); // still open: 10 + 5 > 14
     await input.pipeInput('a', 'x', 15); // stream time 15 = end + grace: [0,10) is closed now
     await input.pipeInput('a', 'x', 9); // late
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 0, 10, 1, 3],
       ['a', 10, 20, 1, 14],
       ['a', 0, 10, 2, 7],
@@ -107,7 +98,7 @@ describe('tumbling windows', () => {
     const { input, output, dropped } = windowedCount(TimeWindows.ofSizeWithNoGrace(10));
     await input.pipeInput('a', 'x', 10);
     await input.pipeInput('a', 'x', 9);
-    expect(rows(output.readRecordsToList())).toEqual([['a', 10, 20, 1, 10]]);
+    expect(windowedRows(output.readRecordsToList())).toEqual([['a', 10, 20, 1, 10]]);
     expect(dropped()).toBe(1);
   });
 
@@ -115,7 +106,7 @@ describe('tumbling windows', () => {
     const { input, output, dropped } = windowedCount(TimeWindows.ofSizeAndGrace(10, 0));
     await input.pipeInput('a', 'x', 25);
     await input.pipeInput('b', 'x', 5); // window [0,10) of b closed by a's record
-    expect(rows(output.readRecordsToList())).toEqual([['a', 20, 30, 1, 25]]);
+    expect(windowedRows(output.readRecordsToList())).toEqual([['a', 20, 30, 1, 25]]);
     expect(dropped()).toBe(1);
   });
 });
@@ -125,7 +116,7 @@ describe('hopping windows', () => {
     const { input, output } = windowedCount(TimeWindows.ofSizeAndGrace(10, 100).advanceBy(5));
     await input.pipeInput('a', 'x', 7);
     await input.pipeInput('a', 'x', 12);
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 0, 10, 1, 7],
       ['a', 5, 15, 1, 7],
       ['a', 5, 15, 2, 12],
@@ -137,7 +128,7 @@ describe('hopping windows', () => {
     const { input, output, dropped } = windowedCount(TimeWindows.ofSizeWithNoGrace(10).advanceBy(5));
     await input.pipeInput('a', 'x', 12); // windows [5,15) and [10,20)
     await input.pipeInput('a', 'x', 8); // [0,10) is closed (10 <= 12), [5,15) is open
-    expect(rows(output.readRecordsToList())).toEqual([
+    expect(windowedRows(output.readRecordsToList())).toEqual([
       ['a', 5, 15, 1, 12],
       ['a', 10, 20, 1, 12],
       ['a', 5, 15, 2, 12],
@@ -214,7 +205,9 @@ describe('windowed aggregations', () => {
       .to('out', { key: WS, value: L });
     driver = new TopologyTestDriver(builder.build());
     await driver.createInputTopic('in', S, S).pipeInput('a', 'x,y,z', 1);
-    expect(rows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([['a', 0, 10, 3, 1]]);
+    expect(windowedRows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
+      ['a', 0, 10, 3, 1],
+    ]);
   });
 
   it('repartitions after a key change, naming the topic after the store', async () => {
@@ -235,7 +228,7 @@ describe('windowed aggregations', () => {
     const input = driver.createInputTopic('in', S, S);
     await input.pipeInput('1', 'v', 1);
     await input.pipeInput('2', 'v', 2);
-    expect(rows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
+    expect(windowedRows(driver.createOutputTopic('out', WS, L).readRecordsToList())).toEqual([
       ['v', 0, 10, 1, 1],
       ['v', 0, 10, 2, 2],
     ]);
