@@ -110,6 +110,29 @@ describe('KStream-KTable join', () => {
     expect(j.read()).toEqual([['a', 'a:x/1']]);
   });
 
+  it('joins a table aggregated behind a repartition topic, in one sub-topology with the stream', async () => {
+    const builder = new StreamsBuilder();
+    const views = builder
+      .stream('views', { key: S, value: S })
+      .groupBy((_k, page) => page, { key: S, name: 'by-page' })
+      .count({ name: 'view-counts', storeType: 'in-memory' });
+    builder
+      .stream('clicks', { key: S, value: S })
+      .join(views, (user, n) => `${user} after ${n} views`)
+      .to('out', { key: S, value: S });
+    const topology = builder.build();
+    const joining = topology.subtopologies.find((st) => st.copartitionGroups.length > 0);
+    expect(joining?.copartitionGroups).toEqual([['clicks', 'by-page-repartition']]);
+    driver = new TopologyTestDriver(topology);
+    const views$ = driver.createInputTopic('views', S, S);
+    await views$.pipeInput('u1', 'home');
+    await views$.pipeInput('u2', 'home');
+    await driver.createInputTopic('clicks', S, S).pipeInput('home', 'u3');
+    expect(driver.createOutputTopic('out', S, S).readKeyValuesToList()).toEqual([
+      { key: 'home', value: 'u3 after 2 views' },
+    ]);
+  });
+
   it('refuses a table it cannot look values up in, saying how to fix it', () => {
     const builder = new StreamsBuilder();
     const stream = builder.stream('in', { key: S, value: S });
