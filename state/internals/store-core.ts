@@ -146,10 +146,18 @@ export class StoreCore<V> {
   private emitChain: Promise<void> | undefined;
   private listener: FlushListener<unknown, V> | undefined;
   private sendOldValues = false;
+  /**
+   * In-memory stores: the object each stored Buffer was serialized from or deserialized to, so that reading the same
+   * bytes again (a join buffer read by every record of its window, committed entries in ranges) costs a lookup
+   * instead of a deserialization. Keyed by the Buffer itself, so entries die with the bytes. Not for RocksDB, whose
+   * reads return new Buffers every time.
+   */
+  private readonly decoded: WeakMap<Buffer, V> | undefined;
 
   constructor(private readonly options: StoreCoreOptions<V>) {
     this.name = options.name;
     const ctx = options.context;
+    this.decoded = options.local.synchronous ? new WeakMap() : undefined;
     this.changelogTopic = options.changelogTopic;
     this.serdeTopic = options.serdeTopic;
     this.cache = RecordCache.of(ctx.memory).namespace<V>(`${ctx.taskId}/${options.name}`, (entry) =>
@@ -480,7 +488,7 @@ export class StoreCore<V> {
     if (listener === undefined) return undefined;
     return andThen(flushed.old ?? null, (oldBytes) => {
       if (flushed.value === null && oldBytes === null) return undefined; // deleted a key that did not exist
-      const oldValue = this.sendOldValues && oldBytes !== null ? this.deserialize(oldBytes) : null;
+      const oldValue = this.sendOldValues && oldBytes !== null ? this.deserializeFresh(oldBytes) : null;
       return listener(
         this.options.listenerKey(flushed.keyObject, flushed.key),
         flushed.value,
@@ -560,11 +568,26 @@ export class StoreCore<V> {
 
   // ---- serdes and changelog ----
 
+  /** Serializes a value being written; in memory, remembers which object these bytes stand for. */
   serialize(value: V): Buffer {
-    return this.options.valueSerde.serialize(this.serdeTopic, value);
+    const bytes = this.options.valueSerde.serialize(this.serdeTopic, value);
+    this.decoded?.set(bytes, value);
+    return bytes;
   }
 
   deserialize(bytes: Buffer): V {
+    const decoded = this.decoded;
+    if (decoded === undefined) return this.options.valueSerde.deserialize(this.serdeTopic, bytes);
+    let value = decoded.get(bytes);
+    if (value === undefined) {
+      value = this.options.valueSerde.deserialize(this.serdeTopic, bytes);
+      decoded.set(bytes, value);
+    }
+    return value;
+  }
+
+  /** A new object whatever was remembered: old values must not be an object the caller may have mutated since. */
+  private deserializeFresh(bytes: Buffer): V {
     return this.options.valueSerde.deserialize(this.serdeTopic, bytes);
   }
 
