@@ -314,6 +314,29 @@ export function describeStoreContract(impl: Implementation): void {
       expect(emitted).toEqual(['a:2->4@3', 'b:1->null@3']);
     });
 
+    it('reports the right old value when a value read from the store was mutated and put back', async () => {
+      const t = task();
+      const store = await open(
+        Stores.keyValueStoreBuilder(
+          kvSupplier('mut'),
+          stringSerde,
+          jsonSerde<{ n: number }>(),
+        ).withCachingEnabled(),
+        t,
+      );
+      const emitted: string[] = [];
+      store.setFlushListener!((_k, n, o) => {
+        emitted.push(`${JSON.stringify(o)}->${JSON.stringify(n)}`);
+      });
+      store.put('a', { n: 1 });
+      await commitCycle(store, t);
+      const value = (await store.get('a'))!;
+      value.n = 2; // an aggregator that mutates its accumulator
+      store.put('a', value);
+      await commitCycle(store, t);
+      expect(emitted).toEqual(['null->{"n":1}', '{"n":1}->{"n":2}']);
+    });
+
     it('passes old values by default, null ones when told not to', async () => {
       const t = task();
       const store = await cached(t);
