@@ -66,7 +66,7 @@ async function load(topic: string, count: number): Promise<number> {
   try {
     for (let i = 0; i < count; i++) {
       producer.send({ topic, key: Buffer.from(`k${i % KEYS}`), value: value(i), timestamp: Date.now() });
-      if (producer.inFlight > 200_000) await producer.flush();
+      if (i % 100_000 === 99_999) await producer.flush();
     }
     await producer.flush();
   } finally {

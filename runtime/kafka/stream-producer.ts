@@ -6,11 +6,14 @@
  * `send()` is synchronous and allocates no promise. What the runtime learns about deliveries, and what it costs
  * (measured, docs/kafka-client-notes.md): a delivery report per record costs ~4 us of JavaScript time (the binding
  * builds an object and copies the key for each, 100 per event-loop turn), which halves the producer's throughput.
- * - exactly_once_v2 (default): librdkafka reports failures only. A failed record fails the commit anyway, and the
- *   changelog position for checkpoints comes from `logEndOffsets()` (one ListOffsets round trip, only when a
- *   checkpoint is due), asked between commitTransaction() and the next send().
- * - at_least_once, or `trackDeliveredOffsets`: every report is counted, flush()/commitTransaction() wait until all
- *   arrived, and `deliveredOffsets()` gives the last offset written per partition without any query.
+ * So by default librdkafka reports failures only:
+ * - exactly_once_v2: a failed record fails the commit anyway;
+ * - at_least_once: flush() waits for librdkafka's flush, then for one event-loop turn in which the failure reports
+ *   already queued are dispatched (see flush()), and throws the first one;
+ * - the changelog position for checkpoints comes from `logEndOffsets()` (one ListOffsets round trip, only when a
+ *   checkpoint is due), asked after the commit/flush and before the next send().
+ * With `trackDeliveredOffsets` every report is counted instead, commit/flush wait until all arrived, and
+ * `deliveredOffsets()` gives the last offset written per partition without a query.
  *
  * Errors come out as KafkaRuntimeError with a `kind` (kafka-errors.ts). After 'fenced' or 'fatal' the instance is
  * unusable: close it, close the tasks as lost and create a new producer (its initTransactions fences the old one).
@@ -41,8 +44,8 @@ export interface StreamProducerOptions extends KafkaConnectionOptions {
    */
   readonly transactionTimeoutMs?: number;
   /**
-   * Transactional producers only: count every delivery report so that commitTransaction() leaves the last offset
-   * written per partition in deliveredOffsets(). Costs ~4 us per record. Default false (failures only).
+   * Count every delivery report so that commitTransaction()/flush() leave the last offset written per partition in
+   * deliveredOffsets(). Costs ~4 us per record. Default false (failure reports only).
    */
   readonly trackDeliveredOffsets?: boolean;
   /** librdkafka linger.ms. Default 5. */
@@ -99,7 +102,7 @@ export class StreamProducer {
   /** Connects; a transactional producer also runs initTransactions, which fences older instances of its id. */
   static async create(options: StreamProducerOptions): Promise<StreamProducer> {
     const transactional = options.transactionalId !== undefined;
-    const countsDeliveries = !transactional || options.trackDeliveredOffsets === true;
+    const countsDeliveries = options.trackDeliveredOffsets === true;
     const transactionTimeoutMs = options.transactionTimeoutMs ?? 10_000;
     const native = createNativeProducer(
       librdkafkaConfig(options, {
@@ -235,13 +238,14 @@ export class StreamProducer {
     await this.#retrying('abortTransaction', (timeout, cb) => this.#native.abortTransaction(timeout, cb));
     this.#state = 'ready';
     // Purged records report errors: let them arrive now so that they are not blamed on the next transaction.
-    if (this.#countsDeliveries) await this.#settled('abortTransaction');
+    await this.#reportsDispatched('abortTransaction');
     this.#tracker.reset();
   }
 
   /**
-   * At-least-once: waits until every record sent so far is acknowledged and its report arrived; throws the first
-   * delivery failure (then re-process from the last commit). deliveredOffsets() then holds the last offsets.
+   * At-least-once: waits until every record sent so far is acknowledged (or failed); throws the first delivery
+   * failure (then re-process from the last commit). With trackDeliveredOffsets, deliveredOffsets() then holds the
+   * last offsets.
    */
   async flush(): Promise<void> {
     this.#assertUsable('flush');
@@ -252,7 +256,7 @@ export class StreamProducer {
     } catch (err) {
       throw wrapKafkaError('flush', err);
     }
-    await this.#settled('flush');
+    await this.#reportsDispatched('flush');
     const failure = this.#tracker.failure;
     this.#delivered = this.#tracker.lastOffsets();
     this.#tracker.reset();
@@ -261,7 +265,7 @@ export class StreamProducer {
 
   /**
    * Last offset written per partition by the last committed transaction / successful flush (records of earlier
-   * ones are not repeated). Empty for a transactional producer without trackDeliveredOffsets.
+   * ones are not repeated). Empty without trackDeliveredOffsets.
    */
   deliveredOffsets(): PartitionOffset[] {
     return this.#delivered;
@@ -314,6 +318,19 @@ export class StreamProducer {
         throw this.#fail(operation, err, kind === 'retriable' ? 'fatal' : kind);
       }
     }
+  }
+
+  /**
+   * After librdkafka's flush/abort returned: waits until the reports it produced reached JavaScript. Counted, that is
+   * "reports == sends". Failures only: librdkafka hands each report to the binding (which queues it and signals the
+   * event loop) before the message leaves its queue, so before flush returns; the binding's signal is then processed
+   * in the same or an earlier event-loop pass than flush's completion, and the first 100 queued reports are
+   * dispatched in it. One setImmediate (after that pass) therefore sees at least the first failure, which is all
+   * flush() needs (tested: test/integration/runtime/transactional-producer.test.ts).
+   */
+  async #reportsDispatched(operation: string): Promise<void> {
+    if (this.#countsDeliveries) await this.#settled(operation);
+    else await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   async #settled(operation: string): Promise<void> {

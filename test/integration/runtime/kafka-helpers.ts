@@ -54,7 +54,6 @@ export async function writeInput(topic: string, partitions: number, count: numbe
       }
     }
     await producer.flush();
-    return producer.deliveredOffsets();
   } finally {
     await producer.close();
   }

@@ -397,7 +397,7 @@ describe('StreamProducer delivery failures', () => {
   it('at-least-once: flush reports the last offsets, and throws the first failed delivery', async () => {
     const topic = uniqueName('alos');
     await createTopic(topic, 2, { 'max.message.bytes': '1000' });
-    const producer = await StreamProducer.create(connection());
+    const producer = await StreamProducer.create({ ...connection(), trackDeliveredOffsets: true });
     try {
       for (let i = 0; i < 6; i++) {
         producer.send({
@@ -430,6 +430,48 @@ describe('StreamProducer delivery failures', () => {
       await producer.close();
     }
   });
+});
+
+describe('StreamProducer failure-only delivery reports (the default)', () => {
+  it('at-least-once: every flush after a failed delivery throws, every clean flush passes', async () => {
+    const topic = uniqueName('alos-fail');
+    await createTopic(topic, 2, { 'max.message.bytes': '100000' });
+    const producer = await StreamProducer.create(connection());
+    try {
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 300; i++) {
+          producer.send({
+            topic,
+            partition: i % 2,
+            key: null,
+            value: Buffer.from(`r${round}-${i}`),
+            timestamp: 1,
+          });
+          // One record the broker rejects, somewhere in the middle.
+          if (i === (round * 37) % 300) {
+            producer.send({
+              topic,
+              partition: round % 2,
+              key: null,
+              value: Buffer.alloc(200_000, 1),
+              timestamp: 1,
+            });
+          }
+        }
+        await expectKind(producer.flush(), 'abortable');
+        producer.send({
+          topic,
+          partition: round % 2,
+          key: null,
+          value: Buffer.from(`clean-${round}`),
+          timestamp: 1,
+        });
+        await producer.flush();
+      }
+    } finally {
+      await producer.close();
+    }
+  }, 60_000);
 });
 
 describe('partitioning', () => {
