@@ -13,6 +13,11 @@ import type { ChangelogRecord } from '../api/store-runtime.js';
 export interface LocalStore {
   /** True when every read returns a value (never a promise): the in-memory implementation. */
   readonly synchronous: boolean;
+  /**
+   * True when reading an entry twice usually returns the same Buffer (held in memory), so remembering what a Buffer
+   * deserializes to pays off; false when reads return new Buffers (RocksDB key-value stores).
+   */
+  readonly stableValues: boolean;
   /** Opens local state (again, if open: then `fresh` wipes it too); `fresh` wipes what a persistent store had. */
   open(fresh: boolean): Promise<void>;
   get(segment: number, key: string): MaybePromise<Buffer | undefined>;

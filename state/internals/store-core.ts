@@ -147,17 +147,17 @@ export class StoreCore<V> {
   private listener: FlushListener<unknown, V> | undefined;
   private sendOldValues = false;
   /**
-   * In-memory stores: the object each stored Buffer was serialized from or deserialized to, so that reading the same
-   * bytes again (a join buffer read by every record of its window, committed entries in ranges) costs a lookup
-   * instead of a deserialization. Keyed by the Buffer itself, so entries die with the bytes. Not for RocksDB, whose
-   * reads return new Buffers every time.
+   * The object each stored Buffer was serialized from or deserialized to, so that reading the same bytes again (a
+   * join buffer read by every record of its window, committed entries in ranges) costs a lookup instead of a
+   * deserialization. Keyed by the Buffer itself, so entries die with the bytes. Only where local state hands out the
+   * same Buffers again (`LocalStore.stableValues`: memory, RocksDB segment mirrors).
    */
   private readonly decoded: WeakMap<Buffer, V> | undefined;
 
   constructor(private readonly options: StoreCoreOptions<V>) {
     this.name = options.name;
     const ctx = options.context;
-    this.decoded = options.local.synchronous ? new WeakMap() : undefined;
+    this.decoded = options.local.stableValues ? new WeakMap() : undefined;
     this.changelogTopic = options.changelogTopic;
     this.serdeTopic = options.serdeTopic;
     this.cache = RecordCache.of(ctx.memory).namespace<V>(`${ctx.taskId}/${options.name}`, (entry) =>

@@ -5,6 +5,7 @@ import { IndexedMap } from './indexed-map.js';
 /** Committed state held in memory: one map per segment, so dropping a segment is deleting one map. */
 export class InMemoryLocalStore implements LocalStore {
   readonly synchronous = true;
+  readonly stableValues = true;
   private segments = new Map<number, IndexedMap<Buffer>>();
   private meta = new Map<string, Buffer>();
   private count = 0;

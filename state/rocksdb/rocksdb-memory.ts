@@ -12,6 +12,8 @@ import { perBudget } from '../internals/per-budget.js';
  *   writeBufferSize = clamp(remaining / 8, 1 MiB, 16 MiB), 2 memtables
  *   a block cache only if, after its memtables, at least 2 x 32 MiB would remain (half is kept for stores opening
  *   later: a task cannot know how many will follow)
+ *   window and session stores: a segment mirror (segment-mirror.ts) of min(left / 4, 64 MiB), `left` being what
+ *   remains after its memtables and block cache, or none if that is under 1 MiB
  * where `remaining` is the budget minus what open stores reserved. The first stores of a process thus get full-size
  * memtables and block caches; later ones get smaller memtables and read through the OS page cache instead.
  *
@@ -24,11 +26,16 @@ export const BLOCK_CACHE_BYTES = 32 * 1024 * 1024;
 export const MAX_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 export const MIN_WRITE_BUFFER_BYTES = 1024 * 1024;
 export const WRITE_BUFFER_NUMBER = 2;
+export const MAX_MIRROR_BYTES = 64 * 1024 * 1024;
+/** A smaller mirror would hold too little to be worth loading. */
+export const MIN_MIRROR_BYTES = 1024 * 1024;
 
 export interface RocksDbAllotment {
   readonly writeBufferSize: number;
   readonly maxWriteBufferNumber: number;
   readonly blockCache: boolean;
+  /** Bytes of committed segments a window or session store may keep in memory (0: none). */
+  readonly mirrorBytes: number;
   /** What this store counts against the budget. */
   readonly bytes: number;
   release(): void;
@@ -57,7 +64,7 @@ export class RocksDbMemory {
     return this.reserved > this.maxBytes;
   }
 
-  reserve(): RocksDbAllotment {
+  reserve(options: { mirror?: boolean } = {}): RocksDbAllotment {
     const remaining = Math.max(0, this.maxBytes - this.reserved);
     const writeBufferSize = Math.min(
       MAX_WRITE_BUFFER_BYTES,
@@ -65,7 +72,10 @@ export class RocksDbMemory {
     );
     const buffers = writeBufferSize * WRITE_BUFFER_NUMBER;
     const blockCache = remaining - buffers >= 2 * BLOCK_CACHE_BYTES;
-    const bytes = buffers + (blockCache ? BLOCK_CACHE_BYTES : 0);
+    const left = Math.max(0, remaining - buffers - (blockCache ? BLOCK_CACHE_BYTES : 0));
+    const share = options.mirror ? Math.min(MAX_MIRROR_BYTES, Math.floor(left / 4)) : 0;
+    const mirrorBytes = share >= MIN_MIRROR_BYTES ? share : 0;
+    const bytes = buffers + (blockCache ? BLOCK_CACHE_BYTES : 0) + mirrorBytes;
     this.reserved += bytes;
     this.open++;
     let released = false;
@@ -73,6 +83,7 @@ export class RocksDbMemory {
       writeBufferSize,
       maxWriteBufferNumber: WRITE_BUFFER_NUMBER,
       blockCache,
+      mirrorBytes,
       bytes,
       release: () => {
         if (released) return;

@@ -116,17 +116,94 @@ describe('RocksDB memory budget', () => {
   it('gives the first stores full memtables and block caches, later ones less, and takes it back on close', () => {
     const ledger = new RocksDbMemory(256 << 20);
     const first = ledger.reserve();
-    expect(first).toMatchObject({ writeBufferSize: 16 << 20, maxWriteBufferNumber: 2, blockCache: true });
+    expect(first).toMatchObject({
+      writeBufferSize: 16 << 20,
+      maxWriteBufferNumber: 2,
+      blockCache: true,
+      mirrorBytes: 0,
+    });
     expect(first.bytes).toBe(64 << 20);
     const more = [ledger.reserve(), ledger.reserve(), ledger.reserve()];
     expect(more.map((a) => a.blockCache)).toEqual([true, true, false]);
     expect(more[2].writeBufferSize).toBe(8 << 20);
     expect(ledger.reservedBytes).toBeLessThanOrEqual(256 << 20);
     expect(ledger.overBudget).toBe(false);
+    // A window store opening now (48 MiB left: 2 x 6 MiB memtables, no block cache) also gets a mirror of a quarter
+    // of what remains after them.
+    const windows = ledger.reserve({ mirror: true });
+    expect(windows.mirrorBytes).toBe(((48 - 12) / 4) * 2 ** 20);
+    windows.release();
     for (let i = 0; i < 40; i++) ledger.reserve();
     expect(ledger.overBudget).toBe(true); // the 1 MiB floor: very many stores exceed the budget
     first.release();
     first.release(); // releasing twice counts once
     expect(ledger.openStores).toBe(43);
+  });
+});
+
+describe('RocksDB segment mirror', () => {
+  async function segmentedStore(rocksDbMaxBytes = 64 << 20) {
+    const dir = tempDir('tributary-mirror');
+    const store = new RocksDbLocalStore(`${dir.path}/db`, true, new RocksDbMemory(rocksDbMaxBytes));
+    cleanups.push(async () => {
+      await store.close();
+      dir.remove();
+    });
+    await store.open(true);
+    return store;
+  }
+  const segmentOf = (key: string) => Number(key[0]);
+
+  it('loads a segment on its first range read, then answers ranges and gets synchronously and follows commits', async () => {
+    const store = await segmentedStore();
+    await store.apply({
+      writes: new Map([
+        ['1a', v('1')],
+        ['1b', v('2')],
+        ['2a', v('3')],
+      ]),
+      segmentOf,
+    });
+    const first = store.range(1, undefined, undefined, false);
+    expect(first).toBeInstanceOf(Promise);
+    expect(show(await first)).toEqual(['1a=1', '1b=2']);
+    const second = store.range(1, '1b', undefined, false);
+    expect(Array.isArray(second)).toBe(true); // no iterator any more
+    expect(show(second as { key: string; value: Buffer }[])).toEqual(['1b=2']);
+    expect(store.get(1, '1a')).toEqual(v('1'));
+    expect(store.get(2, '2a')).toBeInstanceOf(Promise); // segment 2 was never ranged: not mirrored
+    await store.apply({
+      writes: new Map([
+        ['1a', null],
+        ['1c', v('4')],
+      ]),
+      segmentOf,
+    });
+    expect(show(store.range(1, undefined, undefined, true) as { key: string; value: Buffer }[])).toEqual([
+      '1c=4',
+      '1b=2',
+    ]);
+    await store.apply({ writes: new Map(), segmentOf, dropSegmentsBelow: 2 });
+    expect(await store.range(1, undefined, undefined, false)).toEqual([]);
+  });
+
+  it('does not keep a load that overlapped a commit, and keeps serving correct data', async () => {
+    const store = await segmentedStore();
+    await store.apply({ writes: new Map([['1a', v('1')]]), segmentOf });
+    const loading = store.range(1, undefined, undefined, false);
+    const applying = store.apply({ writes: new Map([['1b', v('2')]]), segmentOf });
+    await Promise.all([loading, applying]);
+    expect(show(await store.range(1, undefined, undefined, false))).toEqual(['1a=1', '1b=2']);
+  });
+
+  it('leaves a segment too big for its budget on iterators', async () => {
+    const store = await segmentedStore(16 << 20); // a mirror of 3 MiB
+    const big = Buffer.alloc(100_000, 1);
+    const writes = new Map<string, Buffer | null>();
+    for (let i = 0; i < 40; i++) writes.set(`1k${String(i).padStart(2, '0')}`, big); // 4 MB
+    await store.apply({ writes, segmentOf });
+    expect((await store.range(1, undefined, undefined, false)).length).toBe(40);
+    expect(store.range(1, undefined, undefined, false)).toBeInstanceOf(Promise);
+    expect(store.get(1, '1k00')).toBeInstanceOf(Promise);
   });
 });

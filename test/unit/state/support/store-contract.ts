@@ -21,6 +21,8 @@ import {
 export interface Implementation {
   readonly name: string;
   readonly persistent: boolean;
+  /** RocksDB budget of the test process (small enough, and window stores get no segment mirror). */
+  readonly rocksDbMaxBytes?: number;
 }
 
 type Runtime<S> = S & StoreRuntime & StateStore;
@@ -41,7 +43,12 @@ export function describeStoreContract(impl: Implementation): void {
       dirs.push(dir);
       taskDir = dir.path;
     }
-    return testTask({ taskDir, ...options });
+    const memory = {
+      cacheMaxBytes: 64 << 20,
+      rocksDbMaxBytes: impl.rocksDbMaxBytes ?? 64 << 20,
+      ...options.memory,
+    };
+    return testTask({ taskDir, ...options, memory });
   }
 
   async function open<S extends StateStore>(
