@@ -249,6 +249,23 @@ export function describeStoreContract(impl: Implementation): void {
       expect(await collect(cold.all())).toEqual([]);
     });
 
+    it('a range opened before a commit sees the writes that commit moves into local state', async () => {
+      const t = task();
+      const store = await open(
+        Stores.keyValueStoreBuilder(kvSupplier('snap'), stringSerde, jsonSerde<number>()),
+        t,
+      );
+      store.put('gone', 0);
+      await commitCycle(store, t);
+      store.put('new', 1);
+      store.delete('gone');
+      await store.flush();
+      const opened = store.all(); // not read yet
+      t.changelog.commitTransaction();
+      await store.commit();
+      expect(await collect(opened)).toEqual([{ key: 'new', value: 1 }]);
+    });
+
     it('orders keys by serialized bytes (order-preserving uint serde)', async () => {
       const t = task();
       const store = await open(Stores.keyValueStoreBuilder(kvSupplier('nums'), uintSerde, stringSerde), t);
