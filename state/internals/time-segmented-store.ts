@@ -19,6 +19,9 @@ export interface TimeSegmentedParts<K, V> extends StoreParts<K, V> {
 export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
   readonly retentionMs: number;
   protected readonly clock: RetentionClock;
+  /** What local state last received: metadata, and the segment bound below which it dropped everything. */
+  private persistedMeta = new Map<string, Buffer>();
+  private persistedDrop: number | undefined;
 
   constructor(
     parts: TimeSegmentedParts<K, V>,
@@ -48,7 +51,10 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
   protected override loaded(): MaybePromise<void> {
     return andThen(this.core.local.getMeta(RetentionClock.metaName), (observed) => {
       this.clock.readMeta(observed);
-      return this.loadedMore();
+      return andThen(this.loadedMore(), () => {
+        this.persistedMeta = this.currentMeta();
+        this.persistedDrop = undefined;
+      });
     });
   }
 
@@ -76,11 +82,26 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
   /** Window stores with duplicates learn their sequence numbers from restored keys. */
   protected restoredKey(_key: Buffer): void {}
 
-  protected override commitExtras(): CommitExtras {
+  /**
+   * Metadata and segment drops, only when they changed since local state last got them: a commit that wrote nothing
+   * to this store then costs no write at all (the test driver commits after every record).
+   */
+  protected override commitExtras(): CommitExtras | undefined {
+    const meta = this.currentMeta();
+    const changed = [...meta].some(([name, value]) => !this.persistedMeta.get(name)?.equals(value));
+    const drop = this.clock.dropSegmentsBelow();
+    const dropped = drop !== undefined && drop !== this.persistedDrop;
+    if (!changed && !dropped) return undefined;
+    this.persistedMeta = meta;
+    if (dropped) this.persistedDrop = drop;
+    return { meta: changed ? meta : undefined, dropSegmentsBelow: dropped ? drop : undefined };
+  }
+
+  private currentMeta(): Map<string, Buffer> {
     const meta = new Map<string, Buffer>();
     this.clock.writeMeta(meta);
     this.moreMeta(meta);
-    return { meta, dropSegmentsBelow: this.clock.dropSegmentsBelow() };
+    return meta;
   }
 
   protected moreMeta(_meta: Map<string, Buffer>): void {}
