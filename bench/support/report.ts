@@ -1,25 +1,62 @@
-// Prints benchmark figures in one format: records/s, elapsed time, memory.
+// Prints benchmark figures in one format: records/s (by wall clock and by this process's CPU time, which other
+// jobs on a shared machine disturb less), elapsed time, latency percentiles, memory.
+import { loadavg } from 'node:os';
 export interface Figure {
   readonly name: string;
   readonly records: number;
   readonly seconds: number;
   readonly recordsPerSecond: number;
   readonly rssMb: number;
+  /** CPU time (user + system) this process spent on the measured work. */
+  readonly cpuSeconds?: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
   readonly note?: string;
 }
 
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
 export function printFigures(title: string, figures: readonly Figure[]): void {
-  console.log(`\n${title} (node ${process.version}, ${new Date().toISOString()})`);
+  const [load1] = loadavg();
+  console.log(
+    `\n${title} (node ${process.version}, load average ${load1.toFixed(2)}, ${new Date().toISOString()})`,
+  );
   for (const f of figures) {
+    const cpu =
+      f.cpuSeconds === undefined ? '' : `  ${fmt(f.records / f.cpuSeconds).padStart(11)} records/cpu-s`;
     const latency =
       f.p50Ms === undefined ? '' : `  p50 ${f.p50Ms.toFixed(2)} ms  p99 ${(f.p99Ms ?? 0).toFixed(2)} ms`;
     console.log(
-      `  ${f.name.padEnd(48)} ${Math.round(f.recordsPerSecond).toLocaleString('en-US').padStart(11)} records/s` +
-        `  (${f.records.toLocaleString('en-US')} in ${f.seconds.toFixed(2)} s)${latency}  rss ${f.rssMb.toFixed(0)} MB` +
+      `  ${f.name.padEnd(52)} ${fmt(f.recordsPerSecond).padStart(11)} records/s${cpu}` +
+        `  (${fmt(f.records)} in ${f.seconds.toFixed(2)} s)${latency}  rss ${f.rssMb.toFixed(0)} MB` +
         (f.note ? `  ${f.note}` : ''),
     );
+  }
+}
+
+/** Wall and CPU time of `work`, accumulated over several calls. */
+export class Stopwatch {
+  private wallNs = 0n;
+  private cpuUs = 0;
+
+  async time<T>(work: () => Promise<T> | T): Promise<T> {
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      this.wallNs += process.hrtime.bigint() - start;
+      const used = process.cpuUsage(cpu);
+      this.cpuUs += used.user + used.system;
+    }
+  }
+
+  get seconds(): number {
+    return Number(this.wallNs) / 1e9;
+  }
+
+  get cpuSeconds(): number {
+    return this.cpuUs / 1e6;
   }
 }
 

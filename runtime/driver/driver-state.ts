@@ -18,6 +18,15 @@ const NO_CHANGELOG: ChangelogReader = {
 
 const NO_POSITIONS: ReadonlyMap<string, number> = new Map();
 
+/** A task without stores: its commit cycle costs nothing. */
+const STATELESS: TaskState = {
+  store: () => undefined,
+  flush: () => undefined,
+  commit: () => undefined,
+  rollback: () => undefined,
+  close: async () => undefined,
+};
+
 export class DriverState {
   private readonly written = new Map<string, number>();
   private readonly writer: ChangelogWriter = {
@@ -38,6 +47,7 @@ export class DriverState {
 
   /** `currentTimestamp`: event time of the record the task is processing (stamps changelog records). */
   async open(taskId: string, st: Subtopology, currentTimestamp: () => number): Promise<TaskState> {
+    if (st.stores.length === 0) return STATELESS;
     const manager = new TaskStateManager({
       applicationId: this.applicationId,
       taskId,

@@ -11,15 +11,20 @@ export interface TestRecord<K, V> {
   readonly headers: Headers;
 }
 
-/** The driver side of an input topic: serializes and processes records. */
+/** A serialized input record. */
+export interface SerializedInput {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Headers;
+}
+
+/**
+ * The driver side of an input topic: processes serialized records in order, each completely (and committed) before
+ * the next; the iterator serializes lazily, so a serde error stops the list at that record.
+ */
 export interface InputSink {
-  pipe(
-    topic: string,
-    key: Buffer | null,
-    value: Buffer | null,
-    timestamp: number,
-    headers: Headers,
-  ): Promise<void>;
+  pipe(topic: string, records: Iterator<SerializedInput>): Promise<void>;
 }
 
 export interface InputTopicOptions {
@@ -30,6 +35,23 @@ export interface InputTopicOptions {
 }
 
 type SerdeOf<T> = Serde<NonNullable<T>>;
+
+/** A record to pipe: key (default null), value, timestamp (default: the topic's time), headers. */
+export interface InputRecord<K, V> {
+  readonly key?: K | null;
+  readonly value: V | null;
+  readonly timestamp?: number;
+  readonly headers?: Headers;
+}
+
+/** Maps lazily, so each element is serialized only when the driver is about to process it. */
+function mapIterator<T, R>(items: readonly T[], map: (item: T) => R): Iterator<R> {
+  let i = 0;
+  return {
+    next: () =>
+      i < items.length ? { done: false, value: map(items[i++]) } : { done: true, value: undefined },
+  };
+}
 
 export class TestInputTopic<K, V> {
   private currentTimeMs: number;
@@ -48,10 +70,7 @@ export class TestInputTopic<K, V> {
 
   /** Pipes one record and processes it (and everything it causes) before resolving. */
   pipeInput(key: K | null, value: V | null, timestampMs?: number, headers: Headers = {}): Promise<void> {
-    const timestamp = timestampMs ?? this.nextTimestamp();
-    const k = key == null ? null : this.keySerde.serialize(this.name, key as NonNullable<K>, headers);
-    const v = value == null ? null : this.valueSerde.serialize(this.name, value as NonNullable<V>, headers);
-    return this.sink.pipe(this.name, k, v, timestamp, headers);
+    return this.sink.pipe(this.name, [this.serialize(key, value, timestampMs, headers)][Symbol.iterator]());
   }
 
   /** Pipes a record without a key. */
@@ -59,44 +78,59 @@ export class TestInputTopic<K, V> {
     return this.pipeInput(null, value, timestampMs);
   }
 
-  pipeRecord(record: {
-    key?: K | null;
-    value: V | null;
-    timestamp?: number;
-    headers?: Headers;
-  }): Promise<void> {
+  pipeRecord(record: InputRecord<K, V>): Promise<void> {
     return this.pipeInput(record.key ?? null, record.value, record.timestamp, record.headers ?? {});
   }
 
-  async pipeRecordList(
-    records: ReadonlyArray<{ key?: K | null; value: V | null; timestamp?: number; headers?: Headers }>,
-  ): Promise<void> {
-    for (const r of records) await this.pipeRecord(r);
+  /** Pipes records in order; like pipeInput per record, without a promise per record. */
+  pipeRecordList(records: ReadonlyArray<InputRecord<K, V>>): Promise<void> {
+    return this.sink.pipe(
+      this.name,
+      mapIterator(records, (r) => this.serialize(r.key ?? null, r.value, r.timestamp, r.headers ?? {})),
+    );
   }
 
   /** Pipes key-value pairs; timestamps start at `startTimestampMs` (or the topic's time) and advance by `advanceMs`. */
-  async pipeKeyValueList(
+  pipeKeyValueList(
     records: ReadonlyArray<KeyValue<K | null, V | null>>,
     startTimestampMs?: number,
-    advanceMs?: number,
+    advanceMs = 0,
   ): Promise<void> {
     let ts = startTimestampMs;
-    for (const r of records) {
-      await this.pipeInput(r.key, r.value, ts);
-      if (ts !== undefined) ts += advanceMs ?? 0;
-    }
+    return this.sink.pipe(
+      this.name,
+      mapIterator(records, (r) => {
+        const input = this.serialize(r.key, r.value, ts, {});
+        if (ts !== undefined) ts += advanceMs;
+        return input;
+      }),
+    );
   }
 
-  async pipeValueList(
+  pipeValueList(
     values: ReadonlyArray<V | null>,
     startTimestampMs?: number,
     advanceMs?: number,
   ): Promise<void> {
-    await this.pipeKeyValueList(
+    return this.pipeKeyValueList(
       values.map((value) => ({ key: null, value })),
       startTimestampMs,
       advanceMs,
     );
+  }
+
+  private serialize(
+    key: K | null,
+    value: V | null,
+    timestampMs: number | undefined,
+    headers: Headers,
+  ): SerializedInput {
+    return {
+      key: key == null ? null : this.keySerde.serialize(this.name, key as NonNullable<K>, headers),
+      value: value == null ? null : this.valueSerde.serialize(this.name, value as NonNullable<V>, headers),
+      timestamp: timestampMs ?? this.nextTimestamp(),
+      headers,
+    };
   }
 
   /** Moves the topic's time (used for records piped without a timestamp). */

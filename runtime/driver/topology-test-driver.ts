@@ -20,7 +20,12 @@ import type { OutputRecord, RecordCollector } from '../engine/record-collector.j
 import { plainKeyValueView, plainWindowView } from '../engine/store-views.js';
 import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
 import { DriverState } from './driver-state.js';
-import { type InputTopicOptions, TestInputTopic, TestOutputTopic } from './test-topics.js';
+import {
+  type InputTopicOptions,
+  type SerializedInput,
+  TestInputTopic,
+  TestOutputTopic,
+} from './test-topics.js';
 
 export interface TopologyTestDriverConfig extends ErrorHandlerSettings {
   /** Prefix of internal topic names (default `test-driver`). */
@@ -179,7 +184,7 @@ export class TopologyTestDriver {
       name,
       keySerde,
       valueSerde,
-      { pipe: (topic, key, value, timestamp, headers) => this.pipe(topic, key, value, timestamp, headers) },
+      { pipe: (topic, records) => this.pipe(topic, records) },
       options.startTimestampMs ?? this.config.startTimeMs ?? 0,
       options.autoAdvanceMs ?? 0,
     );
@@ -291,29 +296,30 @@ export class TopologyTestDriver {
     );
   }
 
-  private pipe(
-    topic: string,
-    key: Buffer | null,
-    value: Buffer | null,
-    timestamp: number,
-    headers: Headers,
-  ): Promise<void> {
-    const work = (): MaybePromise<void> => {
-      const task = this.readers.get(topic);
-      if (!task) throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
-      task.addRecords([this.rawRecord(topic, key, value, timestamp, headers)]);
-      return this.settle();
-    };
+  private pipe(topic: string, records: Iterator<SerializedInput>): Promise<void> {
     // Fast path: nothing in flight, so process synchronously and hand back a settled promise.
     if (this.initialized && this.inFlight === 0 && !this.closed) {
       try {
-        const r = work();
-        return isPromise(r) ? this.track(r) : RESOLVED;
+        const r = this.pipeNext(topic, records);
+        return r === undefined ? RESOLVED : this.track(r);
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    return this.serialized(work);
+    return this.serialized(() => this.pipeNext(topic, records));
+  }
+
+  /** Processes the records one by one, each completely (and committed) before the next. */
+  private pipeNext(topic: string, records: Iterator<SerializedInput>): Promise<void> | undefined {
+    const task = this.readers.get(topic);
+    if (!task) throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
+    for (let next = records.next(); !next.done; next = records.next()) {
+      const { key, value, timestamp, headers } = next.value;
+      task.addRecord(this.rawRecord(topic, key, value, timestamp, headers));
+      const r = this.settle();
+      if (isPromise(r)) return r.then(() => this.pipeNext(topic, records));
+    }
+    return undefined;
   }
 
   /** Processes until no task has input left (repartition topics included), then commits every task. */
@@ -362,15 +368,16 @@ export class TopologyTestDriver {
         this.produced.add(record.topic);
         // As in Kafka Streams' driver, a record written to a topic the topology reads is processed in turn.
         const reader = this.readers.get(record.topic);
-        if (reader)
-          reader.addRecords([
+        if (reader) {
+          reader.addRecord(
             this.rawRecord(record.topic, record.key, record.value, record.timestamp, record.headers),
-          ]);
+          );
+        }
         // Internal topics are not kept for reading (repartition topics would grow without bound).
         if (this.internalTopics.has(record.topic)) return;
-        const list = this.outputs.get(record.topic) ?? [];
-        list.push(record);
-        this.outputs.set(record.topic, list);
+        const list = this.outputs.get(record.topic);
+        if (list) list.push(record);
+        else this.outputs.set(record.topic, [record]);
       },
       partitionsFor: () => 1,
     };

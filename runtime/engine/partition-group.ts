@@ -64,6 +64,11 @@ export class PartitionGroup {
     this.buffered += records.length;
   }
 
+  push(record: RawRecord): void {
+    this.partition(record.topic, record.partition).records.push(record);
+    this.buffered++;
+  }
+
   get size(): number {
     return this.buffered;
   }

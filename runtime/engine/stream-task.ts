@@ -101,6 +101,12 @@ export class StreamTask implements TaskServices {
     this.input.add(topic, partition, records);
   }
 
+  addRecord(record: RawRecord): void {
+    if (!this.sources.has(record.topic))
+      throw new Error(`task ${this.id}: no source reads topic '${record.topic}'`);
+    this.input.push(record);
+  }
+
   get bufferedRecords(): number {
     return this.input.size;
   }
