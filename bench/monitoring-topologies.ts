@@ -1,7 +1,8 @@
 // Driver throughput of the three monitoring topologies over 10k series (issue 6): records/s through
 // TopologyTestDriver, per-record latency of pipeInput (processing + commit, as the driver commits after each record),
 // memory, for RocksDB (default) and in-memory stores.
-// Run: npm run bench -- monitoring-topologies [records per run] [topology...]   (compiled JS)
+// Run: npm run bench -- monitoring-topologies [records per run] [guard|rollups|alerting...] [rocksdb|in-memory...]
+// (compiled JS; default: 200k records, every topology, both store types).
 // Inputs are Avro-encoded before the clock starts: the figure is the topology's, not the test's serialization.
 import { MockClient } from '@confluentinc/schemaregistry';
 import {
@@ -22,8 +23,11 @@ import {
 } from '../index.js';
 import { type Figure, percentile, printFigures } from './support/report.js';
 
-const N = Number(process.argv[2] ?? 200_000);
-const only = process.argv.slice(3);
+const args = process.argv.slice(2);
+const N = Number(args.find((a) => /^\d+$/.test(a)) ?? 200_000);
+const STORE_TYPES: StoreType[] = ['rocksdb', 'in-memory'];
+const storeTypes = STORE_TYPES.filter((t) => args.includes(t));
+const only = args.filter((a) => !/^\d+$/.test(a) && !STORE_TYPES.includes(a as StoreType));
 const SERIES = 10_000;
 const WARM_UP = 20_000;
 const NOON = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -128,7 +132,7 @@ async function measure(
 }
 
 const figures: Figure[] = [];
-for (const storeType of ['rocksdb', 'in-memory'] as StoreType[]) {
+for (const storeType of storeTypes.length > 0 ? storeTypes : STORE_TYPES) {
   const serdes = monitoringSerdes(new MockClient({ baseURLs: ['mock://'] }));
   if (only.length === 0 || only.includes('guard')) {
     const inputs = await encodeInputs(serdes, T.raw, WARM_UP + N);

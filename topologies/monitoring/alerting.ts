@@ -1,10 +1,9 @@
 // Alerting: metrics.valid + alert.rules -> alerts.triggered.
-import { Serdes, Stores, StreamsBuilder, type Topology } from '../../index.js';
+import { type Serde, Serdes, Stores, StreamsBuilder, type Topology } from '../../index.js';
 import { AlertEvaluator } from './alerting/alert-evaluator.js';
 import type { KnownRule } from './alerting/rule-book.js';
 import { checkDuration, type MonitoringTopologyConfig, sampleTime, topicsOf } from './config.js';
-import type { RuleSeriesWindow } from './lib/alerts/rule-window.js';
-import type { SeriesAlertState } from './lib/alerts/series-alert-state.js';
+import { ruleSeriesWindowSerde, seriesAlertStateSerde } from './lib/alerts/alert-store-serdes.js';
 import type { InvalidRuleError } from './lib/rules/compiled-rule.js';
 
 export interface AlertingConfig extends MonitoringTopologyConfig {
@@ -72,11 +71,11 @@ export function alertingTopology(config: AlertingConfig): Topology {
     name: ALERTING_STORES.rules,
     storeType: persistent ? 'rocksdb' : 'in-memory',
   });
-  const store = <V>(name: string) =>
-    Stores.keyValueStoreBuilder(supplier(name), S, Serdes.json<V>()).withCachingEnabled();
-  builder.addStateStore(store<RuleSeriesWindow>(ALERTING_STORES.windows));
-  builder.addStateStore(store<SeriesAlertState>(ALERTING_STORES.states));
-  builder.addStateStore(store<KnownRule>(ALERTING_STORES.rulesSeen));
+  const store = <V>(name: string, serde: Serde<V>) =>
+    Stores.keyValueStoreBuilder(supplier(name), S, serde).withCachingEnabled();
+  builder.addStateStore(store(ALERTING_STORES.windows, ruleSeriesWindowSerde));
+  builder.addStateStore(store(ALERTING_STORES.states, seriesAlertStateSerde));
+  builder.addStateStore(store(ALERTING_STORES.rulesSeen, Serdes.json<KnownRule>()));
   builder.addStateStore(Stores.keyValueStoreBuilder(supplier(ALERTING_STORES.clock), S, Serdes.long()));
 
   builder

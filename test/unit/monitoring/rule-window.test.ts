@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import {
+  ruleSeriesWindowSerde,
+  seriesAlertStateSerde,
+} from '../../../topologies/monitoring/lib/alerts/alert-store-serdes.js';
 import { alertFingerprint } from '../../../topologies/monitoring/lib/alerts/fingerprint.js';
 import {
   addToRuleWindow,
@@ -149,5 +153,41 @@ describe('evaluating closed windows', () => {
     expect(
       result.alerts.map((a) => [a.state, (a.timestamp - NOON) / MINUTE, (a.activeAt - NOON) / MINUTE]),
     ).toEqual([['FIRING', 9, 7]]);
+  });
+});
+
+describe('alert store serdes', () => {
+  it('round-trip rule windows and alert states, and refuse bytes of another format', () => {
+    const window = newRuleSeriesWindow(NOON);
+    addToRuleWindow(window, fiveByOne, NOON + 1, -2.5);
+    addToRuleWindow(window, fiveByOne, NOON + 3 * MINUTE, 1e300);
+    const bytes = ruleSeriesWindowSerde.serialize('t', window);
+    expect(bytes).toHaveLength(24 + 2 * 48);
+    expect(ruleSeriesWindowSerde.deserialize('t', bytes)).toEqual(window);
+    expect(
+      ruleSeriesWindowSerde.deserialize('t', ruleSeriesWindowSerde.serialize('t', newRuleSeriesWindow(-1))),
+    ).toEqual(newRuleSeriesWindow(-1));
+    for (const state of [
+      { phase: 'FIRING', activeAt: NOON, lastEvaluatedAt: NOON + MINUTE, lastDataAt: NOON + 59 * SECOND },
+      { phase: 'INACTIVE', activeAt: null, lastEvaluatedAt: NOON, lastDataAt: NOON - 1 },
+    ] as const) {
+      expect(seriesAlertStateSerde.deserialize('t', seriesAlertStateSerde.serialize('t', state))).toEqual(
+        state,
+      );
+    }
+    expect(() => ruleSeriesWindowSerde.deserialize('t', Buffer.from('{"evaluatedUntil":1}'))).toThrow(
+      "rule-series-window serde (topic 't'): expected a multiple of 8 bytes, at least 24, got 20",
+    );
+    expect(() => ruleSeriesWindowSerde.deserialize('t', bytes.subarray(0, 32))).toThrow(
+      /expected 120 bytes for 2 buckets/,
+    );
+    const other = Buffer.from(bytes);
+    other.writeDoubleLE(2, 0);
+    expect(() => ruleSeriesWindowSerde.deserialize('t', other)).toThrow(
+      /unknown format version 2 \(expected 1\)/,
+    );
+    expect(() => seriesAlertStateSerde.deserialize('t', Buffer.alloc(3, 1))).toThrow(
+      /expected at least 26 bytes/,
+    );
   });
 });
