@@ -65,6 +65,7 @@ export abstract class CoreBackedStore<K, V> implements StoreRuntime {
   }
 
   async init(options: { fresh: boolean }): Promise<void> {
+    await this.core.settled().catch(() => {}); // a second init starts over whatever happened to earlier writes
     this.core.rollback(); // a second init (the state manager starting a store afresh) forgets everything cached
     await this.core.local.open(options.fresh);
     await this.loaded();
@@ -79,8 +80,9 @@ export abstract class CoreBackedStore<K, V> implements StoreRuntime {
     return this.core.local.stateId();
   }
 
-  persistLocalState(): Promise<void> {
-    return this.core.local.persist();
+  async persistLocalState(): Promise<void> {
+    await this.core.settled();
+    await this.core.local.persist();
   }
 
   async restore(records: readonly ChangelogRecord[]): Promise<void> {
@@ -124,7 +126,12 @@ export abstract class CoreBackedStore<K, V> implements StoreRuntime {
   protected rolledBack(): void {}
 
   async close(): Promise<void> {
+    let failure: unknown;
+    await this.core.settled().catch((e: unknown) => {
+      failure = e;
+    });
     this.core.close();
     await this.core.local.close();
+    if (failure !== undefined) throw failure;
   }
 }

@@ -4,7 +4,7 @@ import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-
 import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
 import { IndexedMap } from '../memory/indexed-map.js';
 import { keyToBytes } from './key-codec.js';
-import type { LocalEntry, LocalStore } from './local-store.js';
+import type { LocalBatch, LocalEntry, LocalStore } from './local-store.js';
 
 /**
  * The part every store shape shares, below the typed key layout: record cache -> transaction buffer -> local store,
@@ -113,6 +113,22 @@ class CommittedEntry<V> implements CoreEntry<V> {
 
 const NO_ENTRIES: LocalEntry[] = [];
 
+/** Merges two key-ordered lists; on equal keys the newer one's entry wins. */
+function overlay<V>(older: Pending<V>[], newer: Pending<V>[], reverse: boolean): Pending<V>[] {
+  if (newer.length === 0) return older;
+  if (older.length === 0) return newer;
+  const merged: Pending<V>[] = [];
+  let n = 0;
+  for (const o of older) {
+    while (n < newer.length && (reverse ? newer[n].key > o.key : newer[n].key < o.key))
+      merged.push(newer[n++]);
+    if (n < newer.length && newer[n].key === o.key) merged.push(newer[n++]);
+    else merged.push(o);
+  }
+  while (n < newer.length) merged.push(newer[n++]);
+  return merged;
+}
+
 async function* single<T>(entries: MaybePromise<T[]>): AsyncIterable<T[]> {
   yield await entries;
 }
@@ -139,6 +155,14 @@ export class StoreCore<V> {
   private readonly serdeTopic: string;
   private readonly changelogTopic: string | undefined;
   private txn = new IndexedMap<Buffer | null>();
+  /**
+   * Committed transaction buffers whose write to RocksDB is still in flight, newest first. Reads look in them before
+   * local state, so a commit is visible at once while its write proceeds (writes run one after another, in order).
+   */
+  private applying: IndexedMap<Buffer | null>[] = [];
+  /** The chain of in-flight writes to local state, and the failure that stopped it. */
+  private applyChain: Promise<void> | undefined;
+  private applyFailure: unknown;
   /** Committed bytes read ahead by `prefetch()` (null: absent); a key written since is shadowed by cache and buffer. */
   private prefetched = new Map<string, Buffer | null>();
   /** Bumped whenever local state or the cache changes under an in-flight read (commit, rollback, restore). */
@@ -187,11 +211,25 @@ export class StoreCore<V> {
 
   // ---- reads ----
 
+  /**
+   * The serialized value of `key` above local state: this transaction's buffer, then committed buffers still being
+   * written (null: deleted; undefined: not there).
+   */
+  private buffered(key: string): Buffer | null | undefined {
+    const current = this.txn.get(key);
+    if (current !== undefined) return current;
+    for (const layer of this.applying) {
+      const value = layer.get(key);
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  }
+
   /** `localMayHave` false: the caller knows committed local state cannot hold the key (a window newer than it). */
   get(key: string, localMayHave = true): MaybePromise<V | undefined> {
     const entry = this.cache.get(key);
     if (entry !== undefined) return entry.value ?? undefined;
-    const buffered = this.txn.get(key);
+    const buffered = this.buffered(key);
     if (buffered !== undefined) return this.cacheRead(key, buffered);
     const prefetched = this.prefetched.get(key);
     if (prefetched !== undefined) return this.cacheRead(key, prefetched);
@@ -215,7 +253,7 @@ export class StoreCore<V> {
     const only: string[] | undefined = this.options.singleSegment ? [] : undefined;
     if (only !== undefined) bySegment.set(0, only);
     for (const key of keys) {
-      if (this.cache.peek(key) !== undefined || this.txn.get(key) !== undefined) continue;
+      if (this.cache.peek(key) !== undefined || this.buffered(key) !== undefined) continue;
       if (only !== undefined) {
         only.push(key);
         continue;
@@ -251,7 +289,7 @@ export class StoreCore<V> {
   previous(key: string): MaybePromise<V | undefined> {
     const entry = this.cache.get(key);
     if (entry !== undefined) return entry.value ?? undefined;
-    const below = this.txn.get(key) ?? this.prefetched.get(key);
+    const below = this.buffered(key) ?? this.prefetched.get(key);
     if (below !== undefined) return below === null ? undefined : this.deserialize(below);
     return andThen(this.options.local.get(this.options.segmentOf(key), key), (bytes) =>
       bytes === undefined ? undefined : this.deserialize(bytes),
@@ -263,7 +301,7 @@ export class StoreCore<V> {
     if (epoch !== this.epoch) return this.get(key);
     const entry = this.cache.peek(key);
     if (entry !== undefined) return entry.value ?? undefined;
-    const buffered = this.txn.get(key);
+    const buffered = this.buffered(key);
     return this.cacheRead(key, buffered !== undefined ? buffered : bytes);
   }
 
@@ -370,32 +408,32 @@ export class StoreCore<V> {
   ): { key: string; value: V | null }[] {
     const segmentOf = this.options.segmentOf;
     const wanted = (key: string) => segmentOf(key) === segment && (accept === undefined || accept(key));
-    const buffered: { key: string; value: V | null }[] = [];
-    this.txn.forEachInRange(from, toExclusive, reverse, (key, bytes) => {
-      if (wanted(key)) buffered.push({ key, value: bytes === null ? null : this.deserialize(bytes) });
-    });
-    const dirty: { key: string; value: V | null }[] = [];
+    const layerEntries = (layer: IndexedMap<Buffer | null>) => {
+      const out: Pending<V>[] = [];
+      layer.forEachInRange(from, toExclusive, reverse, (key, bytes) => {
+        if (wanted(key)) out.push({ key, value: bytes === null ? null : this.deserialize(bytes) });
+      });
+      return out;
+    };
+    // Oldest first, each newer layer over it: committed buffers still being written, this transaction's, the cache's.
+    let merged: Pending<V>[] = [];
+    for (let i = this.applying.length - 1; i >= 0; i--)
+      merged = overlay(merged, layerEntries(this.applying[i]), reverse);
+    merged = overlay(merged, layerEntries(this.txn), reverse);
+    const dirty: Pending<V>[] = [];
     this.cache.forEachDirtyInRange(from, toExclusive, reverse, (entry) => {
       if (wanted(entry.key)) dirty.push({ key: entry.key, value: entry.value });
     });
-    if (dirty.length === 0) return buffered;
-    if (buffered.length === 0) return dirty;
-    const before = reverse ? (a: string, b: string) => a > b : (a: string, b: string) => a < b;
-    const merged: { key: string; value: V | null }[] = [];
-    let d = 0;
-    for (const b of buffered) {
-      while (d < dirty.length && before(dirty[d].key, b.key)) merged.push(dirty[d++]);
-      if (d < dirty.length && dirty[d].key === b.key) merged.push(dirty[d++]);
-      else merged.push(b);
-    }
-    while (d < dirty.length) merged.push(dirty[d++]);
-    return merged;
+    return overlay(merged, dirty, reverse);
   }
 
   /** Counts entries: exact for in-memory local state, an estimate on RocksDB. */
   approximateCount(): MaybePromise<number> {
     const local = this.options.local;
     const pendingValue = new Map<string, boolean>();
+    for (let i = this.applying.length - 1; i >= 0; i--) {
+      for (const [key, bytes] of this.applying[i].map) pendingValue.set(key, bytes !== null);
+    }
     for (const [key, bytes] of this.txn.map) pendingValue.set(key, bytes !== null);
     for (const entry of this.cache.dirtyEntries()) pendingValue.set(entry.key, entry.value !== null);
     return andThen(local.approximateCount(), (count) => {
@@ -500,29 +538,63 @@ export class StoreCore<V> {
 
   /** The serialized value below the cache: transaction buffer, then committed local state. */
   private belowCache(key: string): MaybePromise<Buffer | null> {
-    const buffered = this.txn.get(key);
+    const buffered = this.buffered(key);
     if (buffered !== undefined) return buffered;
     const prefetched = this.prefetched.get(key);
     if (prefetched !== undefined) return prefetched;
     return andThen(this.options.local.get(this.options.segmentOf(key), key), (bytes) => bytes ?? null);
   }
 
-  /** Applies the transaction buffer to local state (after the Kafka transaction committed). */
-  async commit(extras?: CommitExtras): Promise<void> {
+  /**
+   * Hands the transaction buffer to local state (after the Kafka transaction committed). In memory it is applied at
+   * once. On RocksDB the write is queued behind earlier ones and this returns without waiting: reads see the buffer
+   * until the write has landed. `settled()` waits for the writes (checkpoints, close); a failed write fails every
+   * later commit.
+   */
+  commit(extras?: CommitExtras): Promise<void> {
+    if (this.applyFailure !== undefined) return Promise.reject(this.applyFailure);
     const writes = this.txn;
-    if (writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined) {
-      await this.options.local.apply({
-        writes: writes.map,
-        segmentOf: this.options.segmentOf,
-        meta: extras?.meta,
-        dropSegmentsBelow: extras?.dropSegmentsBelow,
-      });
-    }
-    // Reads made while applying saw the buffer; from now on local state holds it, and what was read ahead of the
-    // commit is stale for the keys it wrote.
+    const changes = writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined;
+    if (!changes) return Promise.resolve();
+    this.txn = new IndexedMap(writes.ordered);
+    // What was read ahead of the commit is stale for the keys it wrote; the layer shadows them meanwhile.
     for (const key of writes.map.keys()) this.prefetched.delete(key);
-    if (this.txn === writes) this.txn = new IndexedMap(writes.ordered);
-    this.epoch++;
+    const batch: LocalBatch = {
+      writes: writes.map,
+      segmentOf: this.options.segmentOf,
+      meta: extras?.meta,
+      dropSegmentsBelow: extras?.dropSegmentsBelow,
+    };
+    const local = this.options.local;
+    if (local.synchronous && this.applyChain === undefined) {
+      local.apply(batch);
+      this.epoch++;
+      return Promise.resolve();
+    }
+    this.applying.unshift(writes);
+    const previous = this.applyChain ?? Promise.resolve();
+    const chained: Promise<void> = previous
+      .then(() => local.apply(batch))
+      .then(
+        () => {
+          this.applying = this.applying.filter((layer) => layer !== writes);
+          this.epoch++; // reads of local state that were in flight may predate this write
+          if (this.applyChain === chained) this.applyChain = undefined;
+        },
+        (failure: unknown) => {
+          this.applyFailure ??= failure;
+          throw failure;
+        },
+      );
+    chained.catch(() => {}); // reported by the next commit and by settled()
+    this.applyChain = chained;
+    return Promise.resolve();
+  }
+
+  /** Settles once every queued write to local state has landed; rejects if one failed. */
+  settled(): Promise<void> {
+    if (this.applyFailure !== undefined) return Promise.reject(this.applyFailure);
+    return this.applyChain ?? Promise.resolve();
   }
 
   /** Drops everything not committed: the transaction aborted. */
@@ -544,8 +616,8 @@ export class StoreCore<V> {
     extras?: CommitExtras,
     segmentOfRecord?: (key: Buffer) => number,
   ): MaybePromise<void> {
-    if (this.hasUncommittedWrites) {
-      throw new Error(`store ${this.name}: cannot restore while it holds uncommitted writes`);
+    if (this.hasUncommittedWrites || this.applying.length > 0) {
+      throw new Error(`store ${this.name}: cannot restore while it holds uncommitted or unwritten writes`);
     }
     this.cache.clear();
     this.prefetched = new Map();
@@ -558,9 +630,11 @@ export class StoreCore<V> {
     });
   }
 
+  /** Forgets everything in memory; call once `settled()`. */
   close(): void {
     this.cache.close();
     this.prefetched = new Map();
+    this.applying = [];
     this.txn = new IndexedMap();
     this.emitChain = undefined;
     this.epoch++;

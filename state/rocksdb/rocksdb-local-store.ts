@@ -172,15 +172,15 @@ export class RocksDbLocalStore implements LocalStore {
     }
     putMeta(write, batch.meta);
     const mirror = this.mirror;
-    mirror?.changing();
+    mirror?.beginChange();
     await write.flush();
-    if (mirror === undefined) return;
-    // RocksDB holds the batch now: mirrored segments follow, before anyone reads again.
-    if (drop !== undefined) mirror.droppedBelow(drop);
-    for (const [key, value] of batch.writes) {
-      const segment = batch.segmentOf(key);
-      if (drop === undefined || segment >= drop) mirror.written(segment, key, value);
-    }
+    // RocksDB holds the batch now: mirrored segments follow before anyone reads again.
+    mirror?.landed(
+      (function* () {
+        for (const [key, value] of batch.writes) yield [batch.segmentOf(key), key, value] as const;
+      })(),
+      drop,
+    );
   }
 
   async restore(batch: RestoreBatch): Promise<void> {
@@ -206,6 +206,7 @@ export class RocksDbLocalStore implements LocalStore {
     putMeta(write, batch.meta);
     this.mirror?.clear(); // restoration runs before processing: load segments again from what it wrote
     await write.flush();
+    this.mirror?.clear(); // and no load that overlapped the write is kept
   }
 
   private dropBelow(write: RocksDB.WriteBatch, drop: number | undefined): void {

@@ -11,9 +11,9 @@ const ENTRY_OVERHEAD_BYTES = 80;
  * scan the first time a range needs it, kept up to date by every committed write, and from then on answers ranges and
  * point reads synchronously. Bounded by a byte budget: a segment that does not fit stays on RocksDB iterators.
  *
- * Consistency: the copy only ever reflects what RocksDB holds. Every change of local state bumps `version`; a load
- * that overlapped a change is used for the read that asked for it (it is a consistent snapshot, like any iterator) but
- * not kept.
+ * Consistency: the copy only ever reflects what RocksDB holds. A change of local state bumps `version` when it
+ * starts and again when it has landed; a load that overlapped a change is used for the read that asked for it (it is
+ * a consistent snapshot, like any iterator) but not kept, because `written` only updates segments already loaded.
  */
 export class SegmentMirror {
   private readonly segments = new Map<number, IndexedMap<Buffer>>();
@@ -76,12 +76,27 @@ export class SegmentMirror {
   }
 
   /** Local state is about to change: loads in flight will not be kept. */
-  changing(): void {
+  beginChange(): void {
     this.version++;
   }
 
-  /** Local state changed: a write of `key` in `segment` (null deletes); mirrored segments follow it. */
-  written(segment: number, key: string, value: Buffer | null): void {
+  /**
+   * The change has landed in local state: writes (null deletes) and every segment below `dropBelow` dropped.
+   * Mirrored segments follow; loads that overlapped the change are not kept (they may have read around it, and
+   * segments not loaded yet get no update here).
+   */
+  landed(
+    writes: Iterable<readonly [segment: number, key: string, value: Buffer | null]>,
+    dropBelow?: number,
+  ): void {
+    this.version++;
+    if (dropBelow !== undefined) this.droppedBelow(dropBelow);
+    for (const [segment, key, value] of writes) {
+      if (dropBelow === undefined || segment >= dropBelow) this.written(segment, key, value);
+    }
+  }
+
+  private written(segment: number, key: string, value: Buffer | null): void {
     const map = this.segments.get(segment);
     if (map === undefined) return;
     const before = map.get(key);
@@ -95,8 +110,7 @@ export class SegmentMirror {
     this.resize(segment, delta);
   }
 
-  /** Every segment below `id` was dropped from local state. */
-  droppedBelow(id: number): void {
+  private droppedBelow(id: number): void {
     for (const segment of [...this.segments.keys()]) if (segment < id) this.forget(segment);
     for (const segment of [...this.tooBig]) if (segment < id) this.tooBig.delete(segment);
   }

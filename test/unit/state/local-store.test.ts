@@ -3,6 +3,7 @@ import type { LocalStore } from '../../../state/internals/local-store.js';
 import { InMemoryLocalStore } from '../../../state/memory/in-memory-local-store.js';
 import { RocksDbLocalStore } from '../../../state/rocksdb/rocksdb-local-store.js';
 import { RocksDbMemory } from '../../../state/rocksdb/rocksdb-memory.js';
+import { mirroredRange, SegmentMirror } from '../../../state/rocksdb/segment-mirror.js';
 import { tempDir } from './support/fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -205,5 +206,56 @@ describe('RocksDB segment mirror', () => {
     expect((await store.range(1, undefined, undefined, false)).length).toBe(40);
     expect(store.range(1, undefined, undefined, false)).toBeInstanceOf(Promise);
     expect(store.get(1, '1k00')).toBeInstanceOf(Promise);
+  });
+});
+
+describe('SegmentMirror protocol', () => {
+  function gatedScan(entries: { key: string; value: Buffer }[]) {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return {
+      open,
+      scan: async function* () {
+        await gate;
+        yield entries;
+      },
+    };
+  }
+
+  it('does not keep a load that overlapped a change, whichever way they interleave', async () => {
+    // load starts, change begins and lands, load ends: the load read around the change
+    const mirror = new SegmentMirror(1 << 20);
+    const first = gatedScan([{ key: 'a', value: v('old') }]);
+    const loading = mirror.load(1, first.scan);
+    mirror.beginChange();
+    mirror.landed([[1, 'a', v('new')]]);
+    first.open();
+    expect(show([...((await loading)?.map ?? new Map())].map(([key, value]) => ({ key, value })))).toEqual([
+      'a=old',
+    ]);
+    expect(mirror.segment(1)).toBeUndefined();
+
+    // change begins, load starts, change lands, load ends
+    const second = gatedScan([{ key: 'a', value: v('old') }]);
+    mirror.beginChange();
+    const again = mirror.load(1, second.scan);
+    mirror.landed([[1, 'a', v('new')]]);
+    second.open();
+    await again;
+    expect(mirror.segment(1)).toBeUndefined();
+
+    // a load with no change around it is kept, and later changes update it
+    const third = gatedScan([{ key: 'a', value: v('new') }]);
+    const kept = mirror.load(1, third.scan);
+    third.open();
+    await kept;
+    mirror.beginChange();
+    mirror.landed([
+      [1, 'b', v('2')],
+      [1, 'a', null],
+    ]);
+    expect(show(mirroredRange(mirror.segment(1)!, undefined, undefined, false))).toEqual(['b=2']);
   });
 });

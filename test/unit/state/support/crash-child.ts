@@ -40,7 +40,10 @@ switch (crashPoint) {
     await runTransaction(task, i);
     await task.m.flush();
     changelog.commitTransaction();
-    for (const store of task.m.stores.values()) await store.commit();
+    for (const store of task.m.stores.values()) {
+      await store.commit();
+      await store.persistLocalState?.(); // the write has landed (commit only queues it on RocksDB)
+    }
     await ready();
     break;
   case 'loop':
