@@ -52,6 +52,28 @@ export function toConsumedRecord(message: RdMessage): ConsumedRecord {
   };
 }
 
+/**
+ * Groups fetched messages per partition (keeping their order, which is offset order within a partition), converted
+ * to ConsumedRecords; `accept(message, tpKey)` drops the ones the caller no longer wants.
+ */
+export function groupByPartition(
+  messages: readonly RdMessage[],
+  accept: (message: RdMessage, key: string) => boolean,
+): PartitionRecords[] {
+  const byPartition = new Map<string, PartitionRecords>();
+  for (const message of messages) {
+    const key = tpKey(message.topic, message.partition);
+    if (!accept(message, key)) continue;
+    let batch = byPartition.get(key);
+    if (!batch) {
+      batch = { topic: message.topic, partition: message.partition, records: [] };
+      byPartition.set(key, batch);
+    }
+    batch.records.push(toConsumedRecord(message));
+  }
+  return [...byPartition.values()];
+}
+
 /** librdkafka delivers headers as a list of one-entry objects; repeated keys become arrays (KafkaJS' shape). */
 export function fromRdKafkaHeaders(list: ReadonlyArray<Record<string, string | Buffer>>): Headers {
   const headers: Headers = {};

@@ -21,13 +21,7 @@ import {
   type RdMessage,
   type RdTopicPartitionOffset,
 } from './rdkafka.js';
-import {
-  type ConsumedRecord,
-  type PartitionRecords,
-  type TopicPartition,
-  toConsumedRecord,
-  tpKey,
-} from './records.js';
+import { groupByPartition, type PartitionRecords, type TopicPartition, tpKey } from './records.js';
 
 export interface RestoreConsumerOptions extends KafkaConnectionOptions {
   /** librdkafka requires a group.id for any consumer; this one never joins or commits. */
@@ -181,19 +175,12 @@ export class RestoreConsumer {
     } catch (err) {
       throw wrapKafkaError('restore consume', err);
     }
-    const byPartition = new Map<string, PartitionRecords>();
-    for (const message of messages) {
-      const key = tpKey(message.topic, message.partition);
+    const records = groupByPartition(messages, (message, key) => {
       const tracked = this.#tracked.get(key);
-      if (!tracked || message.offset >= tracked.endOffset) continue;
-      let batch = byPartition.get(key);
-      if (!batch) {
-        batch = { topic: message.topic, partition: message.partition, records: [] as ConsumedRecord[] };
-        byPartition.set(key, batch);
-      }
-      batch.records.push(toConsumedRecord(message));
+      if (!tracked || message.offset >= tracked.endOffset) return false;
       tracked.restoredRecords++;
-    }
+      return true;
+    });
     const completed: RestoreProgress[] = [];
     const positions = this.#native.position([...this.#tracked.values()].map((t) => ({ ...t.tp })));
     for (const p of positions) {
@@ -206,7 +193,7 @@ export class RestoreConsumer {
       if (tracked.position >= tracked.endOffset) completed.push(progressOf(tracked));
     }
     this.unassign(completed);
-    return { records: [...byPartition.values()], completed };
+    return { records, completed };
   }
 
   async close(): Promise<void> {

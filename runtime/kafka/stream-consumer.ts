@@ -35,13 +35,7 @@ import {
   type RdTopicPartition,
   type RdTopicPartitionOffset,
 } from './rdkafka.js';
-import {
-  type ConsumedRecord,
-  type PartitionRecords,
-  type TopicPartition,
-  toConsumedRecord,
-  tpKey,
-} from './records.js';
+import { groupByPartition, type PartitionRecords, type TopicPartition, tpKey } from './records.js';
 
 export interface RebalanceListener {
   /**
@@ -166,7 +160,7 @@ export class StreamConsumer {
       const messages = await this.#consume(timeoutMs);
       await this.#handleRebalanceEvents();
       this.#revokedDuringPoll = undefined;
-      return this.#group(messages, revoked);
+      return groupByPartition(messages, (_, key) => !revoked.has(key) && this.#assignment.has(key));
     } finally {
       this.#revokedDuringPoll = undefined;
       this.#polling = false;
@@ -373,21 +367,6 @@ export class StreamConsumer {
       }
       throw new KafkaRuntimeError('consume', err, kind === 'abortable' ? 'fatal' : kind);
     }
-  }
-
-  #group(messages: RdMessage[], revoked: Set<string>): PartitionRecords[] {
-    const byPartition = new Map<string, PartitionRecords>();
-    for (const message of messages) {
-      const key = tpKey(message.topic, message.partition);
-      if (revoked.has(key) || !this.#assignment.has(key)) continue;
-      let batch = byPartition.get(key);
-      if (!batch) {
-        batch = { topic: message.topic, partition: message.partition, records: [] as ConsumedRecord[] };
-        byPartition.set(key, batch);
-      }
-      batch.records.push(toConsumedRecord(message));
-    }
-    return [...byPartition.values()];
   }
 
   #owned(partitions: readonly TopicPartition[]): TopicPartition[] {

@@ -197,28 +197,17 @@ describe('StreamProducer abort right after a commit', () => {
       transactionalId: uniqueName('abort-race-tx'),
     });
     try {
+      const sendToBoth = (value: string) => {
+        for (const partition of [0, 1]) {
+          producer.send({ topic, partition, key: null, value: Buffer.from(value), timestamp: Date.now() });
+        }
+      };
       for (let i = 0; i < 20; i++) {
         await producer.beginTransaction();
-        for (const partition of [0, 1]) {
-          producer.send({
-            topic,
-            partition,
-            key: null,
-            value: Buffer.from(`kept-${i}`),
-            timestamp: Date.now(),
-          });
-        }
+        sendToBoth(`kept-${i}`);
         await producer.commitTransaction();
         await producer.beginTransaction();
-        for (const partition of [0, 1]) {
-          producer.send({
-            topic,
-            partition,
-            key: null,
-            value: Buffer.from(`dropped-${i}`),
-            timestamp: Date.now(),
-          });
-        }
+        sendToBoth(`dropped-${i}`);
         await sleep(i % 5);
         await producer.abortTransaction();
       }
