@@ -1,9 +1,9 @@
 /**
  * The record and partition shapes the Kafka layer hands to the runtime, and conversions from/to librdkafka's.
- * `ConsumedRecord` has the shape of the engine's `RawRecord` (structurally assignable), so polled records go to tasks
- * without copying.
+ * Polled records are the engine's `RawRecord`s, so they go to tasks without copying.
  */
 import type { Headers } from '../../operators/api/record.js';
+import type { RawRecord } from '../engine/raw-record.js';
 import type { RdMessage } from './rdkafka.js';
 
 export interface TopicPartition {
@@ -11,16 +11,8 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
-export interface ConsumedRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  /** Epoch ms (CreateTime or LogAppendTime, as the topic is configured). */
-  readonly timestamp: number;
-  readonly headers: Headers;
-}
+/** A fetched record, as the engine's tasks take it. */
+export type ConsumedRecord = RawRecord;
 
 /** Records of one partition from one poll, in offset order. */
 export interface PartitionRecords extends TopicPartition {
@@ -30,10 +22,6 @@ export interface PartitionRecords extends TopicPartition {
 /** Map key for a topic-partition. Partition numbers never contain '\u0000', so the key is unambiguous. */
 export function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
-}
-
-export function tpString(tp: TopicPartition): string {
-  return `${tp.topic}-${tp.partition}`;
 }
 
 /** Shared by every record without headers: no allocation per record on the hot path. Never mutate. */

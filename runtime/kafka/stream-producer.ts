@@ -21,6 +21,7 @@
  * transaction cannot be complete: abort it.
  */
 import type { Headers } from '../../operators/api/record.js';
+import type { OutputRecord } from '../engine/record-collector.js';
 import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
 import {
   type DeliveryFailure,
@@ -55,16 +56,8 @@ export interface StreamProducerOptions extends KafkaConnectionOptions {
   readonly connectTimeoutMs?: number;
 }
 
-/** A serialized record for `send()`: the engine's OutputRecord has this shape. */
-export interface OutgoingRecord {
-  readonly topic: string;
-  /** Undefined lets murmur2_random choose by key (null key: a random partition). */
-  readonly partition?: number;
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly timestamp: number;
-  readonly headers?: Headers;
-}
+/** A serialized record for `send()`: the engine's OutputRecord, headers optional. */
+export type OutgoingRecord = Omit<OutputRecord, 'headers'> & { readonly headers?: Headers };
 
 export interface OffsetsToCommit {
   /** The consumer whose group metadata (member id, generation) fences zombies (KIP-447). */
