@@ -51,6 +51,12 @@ export interface MemoryBudget {
   readonly cacheMaxBytes: number;
   /** Bytes RocksDB may use for write buffers and block cache, shared by all open persistent stores. */
   readonly rocksDbMaxBytes: number;
+  /**
+   * Most bytes of committed state one persistent store keeps in memory besides RocksDB, so that its reads need not
+   * wait (window and session stores: recent segments; key-value stores created empty: everything while it fits).
+   * Taken from `rocksDbMaxBytes`; default 64 MiB, 0 disables.
+   */
+  readonly mirrorMaxBytes?: number;
 }
 
 export interface StoreContext {

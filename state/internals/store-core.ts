@@ -113,6 +113,38 @@ class CommittedEntry<V> implements CoreEntry<V> {
 
 const NO_ENTRIES: LocalEntry[] = [];
 
+/** Committed writes on their way to local state. */
+interface PendingWrite {
+  readonly writes: IndexedMap<Buffer | null>;
+  readonly extras: { meta?: Map<string, Buffer>; dropSegmentsBelow?: number };
+}
+
+function mergeExtras(into: PendingWrite['extras'], extras: CommitExtras | undefined): void {
+  if (extras?.meta !== undefined) {
+    into.meta ??= new Map();
+    for (const [name, value] of extras.meta) into.meta.set(name, value);
+  }
+  const drop = extras?.dropSegmentsBelow;
+  if (drop !== undefined && (into.dropSegmentsBelow === undefined || drop > into.dropSegmentsBelow)) {
+    into.dropSegmentsBelow = drop;
+  }
+}
+
+function copyExtras(extras: CommitExtras | undefined): PendingWrite['extras'] {
+  const copy: PendingWrite['extras'] = {};
+  mergeExtras(copy, extras);
+  return copy;
+}
+
+function batchOf(pending: PendingWrite, segmentOf: (key: string) => number): LocalBatch {
+  return {
+    writes: pending.writes.map,
+    segmentOf,
+    meta: pending.extras.meta,
+    dropSegmentsBelow: pending.extras.dropSegmentsBelow,
+  };
+}
+
 /** Merges two key-ordered lists; on equal keys the newer one's entry wins. */
 function overlay<V>(older: Pending<V>[], newer: Pending<V>[], reverse: boolean): Pending<V>[] {
   if (newer.length === 0) return older;
@@ -156,12 +188,13 @@ export class StoreCore<V> {
   private readonly changelogTopic: string | undefined;
   private txn = new IndexedMap<Buffer | null>();
   /**
-   * Committed transaction buffers whose write to RocksDB is still in flight, newest first. Reads look in them before
-   * local state, so a commit is visible at once while its write proceeds (writes run one after another, in order).
+   * Committed writes not yet in RocksDB: the batch being written, and what was committed meanwhile (merged into one
+   * batch, written next). Reads look in them before local state, so a commit is visible at once while its write
+   * proceeds; writes run one after another, in order. At most two layers, however often the task commits.
    */
-  private applying: IndexedMap<Buffer | null>[] = [];
-  /** The chain of in-flight writes to local state, and the failure that stopped it. */
-  private applyChain: Promise<void> | undefined;
+  private inFlight: PendingWrite | undefined;
+  private next: PendingWrite | undefined;
+  private writer: Promise<void> | undefined;
   private applyFailure: unknown;
   /** Committed bytes read ahead by `prefetch()` (null: absent); a key written since is shadowed by cache and buffer. */
   private prefetched = new Map<string, Buffer | null>();
@@ -218,11 +251,9 @@ export class StoreCore<V> {
   private buffered(key: string): Buffer | null | undefined {
     const current = this.txn.get(key);
     if (current !== undefined) return current;
-    for (const layer of this.applying) {
-      const value = layer.get(key);
-      if (value !== undefined) return value;
-    }
-    return undefined;
+    const next = this.next?.writes.get(key);
+    if (next !== undefined) return next;
+    return this.inFlight?.writes.get(key);
   }
 
   /** `localMayHave` false: the caller knows committed local state cannot hold the key (a window newer than it). */
@@ -417,8 +448,8 @@ export class StoreCore<V> {
     };
     // Oldest first, each newer layer over it: committed buffers still being written, this transaction's, the cache's.
     let merged: Pending<V>[] = [];
-    for (let i = this.applying.length - 1; i >= 0; i--)
-      merged = overlay(merged, layerEntries(this.applying[i]), reverse);
+    if (this.inFlight !== undefined) merged = layerEntries(this.inFlight.writes);
+    if (this.next !== undefined) merged = overlay(merged, layerEntries(this.next.writes), reverse);
     merged = overlay(merged, layerEntries(this.txn), reverse);
     const dirty: Pending<V>[] = [];
     this.cache.forEachDirtyInRange(from, toExclusive, reverse, (entry) => {
@@ -431,8 +462,9 @@ export class StoreCore<V> {
   approximateCount(): MaybePromise<number> {
     const local = this.options.local;
     const pendingValue = new Map<string, boolean>();
-    for (let i = this.applying.length - 1; i >= 0; i--) {
-      for (const [key, bytes] of this.applying[i].map) pendingValue.set(key, bytes !== null);
+    for (const layer of [this.inFlight, this.next]) {
+      if (layer !== undefined)
+        for (const [key, bytes] of layer.writes.map) pendingValue.set(key, bytes !== null);
     }
     for (const [key, bytes] of this.txn.map) pendingValue.set(key, bytes !== null);
     for (const entry of this.cache.dirtyEntries()) pendingValue.set(entry.key, entry.value !== null);
@@ -547,9 +579,10 @@ export class StoreCore<V> {
 
   /**
    * Hands the transaction buffer to local state (after the Kafka transaction committed). In memory it is applied at
-   * once. On RocksDB the write is queued behind earlier ones and this returns without waiting: reads see the buffer
-   * until the write has landed. `settled()` waits for the writes (checkpoints, close); a failed write fails every
-   * later commit.
+   * once. On RocksDB this returns without waiting for the write: reads see the buffer until the write has landed.
+   * Writes run one at a time, in order; buffers committed while one is in flight go together in the next one (the
+   * test driver commits after every record). `settled()` waits for them (checkpoints, close); a failed write fails
+   * every later commit.
    */
   commit(extras?: CommitExtras): Promise<void> {
     if (this.applyFailure !== undefined) return Promise.reject(this.applyFailure);
@@ -557,44 +590,52 @@ export class StoreCore<V> {
     const changes = writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined;
     if (!changes) return Promise.resolve();
     this.txn = new IndexedMap(writes.ordered);
-    // What was read ahead of the commit is stale for the keys it wrote; the layer shadows them meanwhile.
+    // What was read ahead of the commit is stale for the keys it wrote; the buffer shadows them meanwhile.
     for (const key of writes.map.keys()) this.prefetched.delete(key);
-    const batch: LocalBatch = {
-      writes: writes.map,
-      segmentOf: this.options.segmentOf,
-      meta: extras?.meta,
-      dropSegmentsBelow: extras?.dropSegmentsBelow,
-    };
     const local = this.options.local;
-    if (local.synchronous && this.applyChain === undefined) {
-      local.apply(batch);
+    if (local.synchronous && this.writer === undefined) {
+      local.apply(batchOf({ writes, extras: copyExtras(extras) }, this.options.segmentOf));
       this.epoch++;
       return Promise.resolve();
     }
-    this.applying.unshift(writes);
-    const previous = this.applyChain ?? Promise.resolve();
-    const chained: Promise<void> = previous
-      .then(() => local.apply(batch))
-      .then(
-        () => {
-          this.applying = this.applying.filter((layer) => layer !== writes);
-          this.epoch++; // reads of local state that were in flight may predate this write
-          if (this.applyChain === chained) this.applyChain = undefined;
-        },
-        (failure: unknown) => {
-          this.applyFailure ??= failure;
-          throw failure;
-        },
-      );
-    chained.catch(() => {}); // reported by the next commit and by settled()
-    this.applyChain = chained;
+    if (this.next === undefined) {
+      this.next = { writes, extras: copyExtras(extras) };
+    } else {
+      // Committed while a write is in flight: joins what will be written next (newer writes and metadata win).
+      const next = this.next;
+      for (const [key, value] of writes.map) next.writes.set(key, value);
+      mergeExtras(next.extras, extras);
+    }
+    if (this.writer === undefined) {
+      const writer = this.writeAll();
+      writer.catch(() => {}); // reported by the next commit and by settled()
+      this.writer = writer;
+    }
     return Promise.resolve();
+  }
+
+  private async writeAll(): Promise<void> {
+    try {
+      while (this.next !== undefined) {
+        const batch = this.next;
+        this.inFlight = batch;
+        this.next = undefined;
+        await this.options.local.apply(batchOf(batch, this.options.segmentOf));
+        this.inFlight = undefined;
+        this.epoch++; // reads of local state that were in flight may predate this write
+      }
+    } catch (failure) {
+      this.applyFailure ??= failure;
+      throw failure;
+    } finally {
+      this.writer = undefined;
+    }
   }
 
   /** Settles once every queued write to local state has landed; rejects if one failed. */
   settled(): Promise<void> {
     if (this.applyFailure !== undefined) return Promise.reject(this.applyFailure);
-    return this.applyChain ?? Promise.resolve();
+    return this.writer ?? Promise.resolve();
   }
 
   /** Drops everything not committed: the transaction aborted. */
@@ -616,7 +657,7 @@ export class StoreCore<V> {
     extras?: CommitExtras,
     segmentOfRecord?: (key: Buffer) => number,
   ): MaybePromise<void> {
-    if (this.hasUncommittedWrites || this.applying.length > 0) {
+    if (this.hasUncommittedWrites || this.inFlight !== undefined || this.next !== undefined) {
       throw new Error(`store ${this.name}: cannot restore while it holds uncommitted or unwritten writes`);
     }
     this.cache.clear();
@@ -634,7 +675,8 @@ export class StoreCore<V> {
   close(): void {
     this.cache.close();
     this.prefetched = new Map();
-    this.applying = [];
+    this.inFlight = undefined;
+    this.next = undefined;
     this.txn = new IndexedMap();
     this.emitChain = undefined;
     this.epoch++;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import RocksDB from 'rocksdb-native';
 import type { MaybePromise } from '../../common/maybe-promise.js';
-import { encodeTime } from '../internals/key-codec.js';
+import { bytesToKey, encodeTime } from '../internals/key-codec.js';
 import type { LocalBatch, LocalEntry, LocalStore, RestoreBatch } from '../internals/local-store.js';
 import { chunksOf } from './chunked-iterator.js';
-import type { RocksDbAllotment, RocksDbMemory } from './rocksdb-memory.js';
+import type { RocksDbAllotment, RocksDbMemory, RocksDbReservation } from './rocksdb-memory.js';
 import { mirroredRange, SegmentMirror } from './segment-mirror.js';
 
 /**
@@ -20,7 +20,8 @@ import { mirroredRange, SegmentMirror } from './segment-mirror.js';
  *
  * rocksdb-native only reads asynchronously. Single gets issued in the same tick share one read batch; `getMany`
  * reads a whole prefetch in one batch. Window and session stores keep whole recent segments in memory as well
- * (segment-mirror.ts), within their share of the RocksDB budget, so their per-record range reads need no iterator.
+ * (segment-mirror.ts), within their share of the RocksDB budget, so their per-record range reads need no iterator;
+ * stores created empty keep all their committed state there while it fits.
  */
 const META = '\u0000';
 const DATA = '\u0001';
@@ -40,6 +41,7 @@ export class RocksDbLocalStore implements LocalStore {
   private id: string | undefined;
   private readBatch: RocksDB.ReadBatch | undefined;
   private mirror: SegmentMirror | undefined;
+  private mirrorReservation: RocksDbReservation | undefined;
 
   constructor(
     readonly path: string,
@@ -51,7 +53,7 @@ export class RocksDbLocalStore implements LocalStore {
     await this.close();
     if (fresh) await rm(this.path, { recursive: true, force: true });
     await mkdir(this.path, { recursive: true });
-    const allotment = this.memory.reserve({ mirror: this.segmented });
+    const allotment = this.memory.reserve();
     const db = new RocksDB(this.path, {
       writeBufferSize: allotment.writeBufferSize,
       maxWriteBufferNumber: allotment.maxWriteBufferNumber,
@@ -68,15 +70,27 @@ export class RocksDbLocalStore implements LocalStore {
     }
     this.db = db;
     this.allotment = allotment;
-    this.mirror = allotment.mirrorBytes > 0 ? new SegmentMirror(allotment.mirrorBytes) : undefined;
     const id = await db.get(metaKey(STATE_ID));
-    if (id !== null) {
+    const created = id === null;
+    if (!created) {
       this.id = id.toString('utf8');
     } else {
       this.id = randomUUID();
       const batch = db.write({ autoDestroy: true });
       batch.tryPut(metaKey(STATE_ID), Buffer.from(this.id, 'utf8'));
       await batch.flush();
+    }
+    // A store that starts empty (test driver runs, full restores) mirrors all its committed state while it fits.
+    // A resumed window or session store mirrors the segments its ranges read; a resumed key-value store nothing (it
+    // would first have to scan it all).
+    if (this.segmented || created) {
+      const reservation = this.memory.reserveMirror();
+      if (reservation.bytes > 0) {
+        this.mirrorReservation = reservation;
+        this.mirror = new SegmentMirror(reservation.bytes, created);
+      } else {
+        reservation.release();
+      }
     }
   }
 
@@ -118,7 +132,7 @@ export class RocksDbLocalStore implements LocalStore {
     if (mirror !== undefined) {
       const mirrored = mirror.segment(segment);
       if (mirrored !== undefined) return mirroredRange(mirrored, from, toExclusive, reverse);
-      if (mirror.canLoad(segment)) {
+      if (this.segmented && mirror.canLoad(segment)) {
         return mirror
           .load(segment, () => this.scan(segment, undefined, undefined, false))
           .then((loaded) =>
@@ -149,6 +163,11 @@ export class RocksDbLocalStore implements LocalStore {
     toExclusive: string | undefined,
     reverse: boolean,
   ): AsyncIterable<LocalEntry[]> {
+    const mirrored = this.mirror?.segment(segment);
+    if (mirrored !== undefined) {
+      yield mirroredRange(mirrored, from, toExclusive, reverse);
+      return;
+    }
     const prefix = this.segmentPrefix(segment);
     const gte = Buffer.from(prefix + (from ?? ''), 'latin1');
     const lt =
@@ -204,9 +223,21 @@ export class RocksDbLocalStore implements LocalStore {
       else write.tryPut(key, record.value);
     }
     putMeta(write, batch.meta);
-    this.mirror?.clear(); // restoration runs before processing: load segments again from what it wrote
+    const mirror = this.mirror;
+    mirror?.beginChange();
     await write.flush();
-    this.mirror?.clear(); // and no load that overlapped the write is kept
+    mirror?.landed(
+      (function* () {
+        for (const record of records) {
+          const segment = batch.segmentOf(record.key);
+          // Only segments the mirror holds need the key as a string.
+          if (segment >= 0 && mirror.segment(segment) !== undefined) {
+            yield [segment, bytesToKey(record.key), record.value] as const;
+          }
+        }
+      })(),
+      drop,
+    );
   }
 
   private dropBelow(write: RocksDB.WriteBatch, drop: number | undefined): void {
@@ -241,6 +272,8 @@ export class RocksDbLocalStore implements LocalStore {
     } finally {
       this.allotment?.release();
       this.allotment = undefined;
+      this.mirrorReservation?.release();
+      this.mirrorReservation = undefined;
     }
   }
 

@@ -12,8 +12,9 @@ import { perBudget } from '../internals/per-budget.js';
  *   writeBufferSize = clamp(remaining / 8, 1 MiB, 16 MiB), 2 memtables
  *   a block cache only if, after its memtables, at least 2 x 32 MiB would remain (half is kept for stores opening
  *   later: a task cannot know how many will follow)
- *   window and session stores: a segment mirror (segment-mirror.ts) of min(left / 4, 64 MiB), `left` being what
- *   remains after its memtables and block cache, or none if that is under 1 MiB
+ *   then, window and session stores, and key-value stores created empty, a mirror of committed state
+ *   (segment-mirror.ts) of min(left / 4, mirrorMaxBytes = 64 MiB), `left` being what remains after its memtables and
+ *   block cache, or none if that is under 1 MiB
  * where `remaining` is the budget minus what open stores reserved. The first stores of a process thus get full-size
  * memtables and block caches; later ones get smaller memtables and read through the OS page cache instead.
  *
@@ -26,31 +27,38 @@ export const BLOCK_CACHE_BYTES = 32 * 1024 * 1024;
 export const MAX_WRITE_BUFFER_BYTES = 16 * 1024 * 1024;
 export const MIN_WRITE_BUFFER_BYTES = 1024 * 1024;
 export const WRITE_BUFFER_NUMBER = 2;
-export const MAX_MIRROR_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MIRROR_MAX_BYTES = 64 * 1024 * 1024;
 /** A smaller mirror would hold too little to be worth loading. */
 export const MIN_MIRROR_BYTES = 1024 * 1024;
 
-export interface RocksDbAllotment {
+export interface RocksDbReservation {
+  /** What this counts against the budget. */
+  readonly bytes: number;
+  release(): void;
+}
+
+export interface RocksDbAllotment extends RocksDbReservation {
   readonly writeBufferSize: number;
   readonly maxWriteBufferNumber: number;
   readonly blockCache: boolean;
-  /** Bytes of committed segments a window or session store may keep in memory (0: none). */
-  readonly mirrorBytes: number;
-  /** What this store counts against the budget. */
-  readonly bytes: number;
-  release(): void;
 }
 
 export class RocksDbMemory {
   private reserved = 0;
   private open = 0;
 
-  constructor(readonly maxBytes: number) {
+  constructor(
+    readonly maxBytes: number,
+    readonly mirrorMaxBytes = DEFAULT_MIRROR_MAX_BYTES,
+  ) {
     if (!(maxBytes >= 0)) throw new RangeError(`rocksDbMaxBytes must be >= 0, got ${maxBytes}`);
+    if (!(mirrorMaxBytes >= 0)) throw new RangeError(`mirrorMaxBytes must be >= 0, got ${mirrorMaxBytes}`);
   }
 
   /** The ledger of the process that uses `budget`: one per MemoryBudget object. */
-  static readonly of = perBudget((budget) => new RocksDbMemory(budget.rocksDbMaxBytes));
+  static readonly of = perBudget(
+    (budget) => new RocksDbMemory(budget.rocksDbMaxBytes, budget.mirrorMaxBytes),
+  );
 
   get reservedBytes(): number {
     return this.reserved;
@@ -64,7 +72,8 @@ export class RocksDbMemory {
     return this.reserved > this.maxBytes;
   }
 
-  reserve(options: { mirror?: boolean } = {}): RocksDbAllotment {
+  /** Memtables and block cache of a store that opens now. */
+  reserve(): RocksDbAllotment {
     const remaining = Math.max(0, this.maxBytes - this.reserved);
     const writeBufferSize = Math.min(
       MAX_WRITE_BUFFER_BYTES,
@@ -72,24 +81,33 @@ export class RocksDbMemory {
     );
     const buffers = writeBufferSize * WRITE_BUFFER_NUMBER;
     const blockCache = remaining - buffers >= 2 * BLOCK_CACHE_BYTES;
-    const left = Math.max(0, remaining - buffers - (blockCache ? BLOCK_CACHE_BYTES : 0));
-    const share = options.mirror ? Math.min(MAX_MIRROR_BYTES, Math.floor(left / 4)) : 0;
-    const mirrorBytes = share >= MIN_MIRROR_BYTES ? share : 0;
-    const bytes = buffers + (blockCache ? BLOCK_CACHE_BYTES : 0) + mirrorBytes;
-    this.reserved += bytes;
-    this.open++;
-    let released = false;
+    const bytes = buffers + (blockCache ? BLOCK_CACHE_BYTES : 0);
     return {
       writeBufferSize,
       maxWriteBufferNumber: WRITE_BUFFER_NUMBER,
       blockCache,
-      mirrorBytes,
+      ...this.take(bytes, true),
+    };
+  }
+
+  /** A mirror of committed state for a store that opened (zero bytes: none). */
+  reserveMirror(): RocksDbReservation {
+    const left = Math.max(0, this.maxBytes - this.reserved);
+    const share = Math.min(this.mirrorMaxBytes, Math.floor(left / 4));
+    return this.take(share >= MIN_MIRROR_BYTES ? share : 0, false);
+  }
+
+  private take(bytes: number, store: boolean): RocksDbReservation {
+    this.reserved += bytes;
+    if (store) this.open++;
+    let released = false;
+    return {
       bytes,
       release: () => {
         if (released) return;
         released = true;
         this.reserved -= bytes;
-        this.open--;
+        if (store) this.open--;
       },
     };
   }

@@ -23,14 +23,21 @@ export class SegmentMirror {
   private bytes = 0;
   private version = 0;
 
-  constructor(readonly maxBytes: number) {}
+  /**
+   * `complete`: local state started empty (a store just created), so the mirror holds all of it: a segment it does
+   * not have is empty, and writes create segments. Once over budget it falls back to loading segments on demand.
+   */
+  constructor(
+    readonly maxBytes: number,
+    private complete = false,
+  ) {}
 
   get mirroredBytes(): number {
     return this.bytes;
   }
 
   segment(id: number): IndexedMap<Buffer> | undefined {
-    return this.segments.get(id);
+    return this.segments.get(id) ?? (this.complete ? EMPTY : undefined);
   }
 
   canLoad(id: number): boolean {
@@ -55,7 +62,7 @@ export class SegmentMirror {
     scan: () => AsyncIterable<LocalEntry[]>,
   ): Promise<IndexedMap<Buffer> | undefined> {
     const version = this.version;
-    const map = new IndexedMap<Buffer>(true);
+    const map = new IndexedMap<Buffer>();
     let size = 0;
     for await (const chunk of scan()) {
       for (const entry of chunk) {
@@ -97,8 +104,13 @@ export class SegmentMirror {
   }
 
   private written(segment: number, key: string, value: Buffer | null): void {
-    const map = this.segments.get(segment);
-    if (map === undefined) return;
+    let map = this.segments.get(segment);
+    if (map === undefined) {
+      if (!this.complete || value === null) return;
+      map = new IndexedMap<Buffer>();
+      this.segments.set(segment, map);
+      this.sizes.set(segment, 0);
+    }
     const before = map.get(key);
     let delta = 0;
     if (before !== undefined) delta -= key.length + before.length + ENTRY_OVERHEAD_BYTES;
@@ -116,6 +128,7 @@ export class SegmentMirror {
   }
 
   clear(): void {
+    this.complete = false;
     this.version++;
     this.segments.clear();
     this.sizes.clear();
@@ -128,6 +141,14 @@ export class SegmentMirror {
     this.sizes.set(segment, size);
     this.bytes += delta;
     if (this.bytes > this.maxBytes) {
+      if (this.complete) {
+        // No longer all of local state: from now on segments are loaded when a range needs them.
+        this.complete = false;
+        this.segments.clear();
+        this.sizes.clear();
+        this.bytes = 0;
+        return;
+      }
       // Grown past the budget: this segment goes back to RocksDB iterators.
       this.forget(segment);
       this.tooBig.add(segment);
@@ -140,6 +161,8 @@ export class SegmentMirror {
     this.sizes.delete(segment);
   }
 }
+
+const EMPTY = new IndexedMap<Buffer>();
 
 /** Entries of a mirrored segment in [from, toExclusive), as a LocalStore range returns them. */
 export function mirroredRange(

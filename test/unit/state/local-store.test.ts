@@ -121,7 +121,6 @@ describe('RocksDB memory budget', () => {
       writeBufferSize: 16 << 20,
       maxWriteBufferNumber: 2,
       blockCache: true,
-      mirrorBytes: 0,
     });
     expect(first.bytes).toBe(64 << 20);
     const more = [ledger.reserve(), ledger.reserve(), ledger.reserve()];
@@ -131,8 +130,10 @@ describe('RocksDB memory budget', () => {
     expect(ledger.overBudget).toBe(false);
     // A window store opening now (48 MiB left: 2 x 6 MiB memtables, no block cache) also gets a mirror of a quarter
     // of what remains after them.
-    const windows = ledger.reserve({ mirror: true });
-    expect(windows.mirrorBytes).toBe(((48 - 12) / 4) * 2 ** 20);
+    const windows = ledger.reserve();
+    const mirror = ledger.reserveMirror();
+    expect(mirror.bytes).toBe(((48 - 12) / 4) * 2 ** 20);
+    mirror.release();
     windows.release();
     for (let i = 0; i < 40; i++) ledger.reserve();
     expect(ledger.overBudget).toBe(true); // the 1 MiB floor: very many stores exceed the budget
@@ -143,28 +144,33 @@ describe('RocksDB memory budget', () => {
 });
 
 describe('RocksDB segment mirror', () => {
-  async function segmentedStore(rocksDbMaxBytes = 64 << 20) {
+  /** A window-like store holding `writes`, reopened so that it is resumed (not created empty). */
+  async function segmentedStore(writes: Map<string, Buffer | null>, rocksDbMaxBytes = 64 << 20) {
     const dir = tempDir('tributary-mirror');
-    const store = new RocksDbLocalStore(`${dir.path}/db`, true, new RocksDbMemory(rocksDbMaxBytes));
+    const memory = new RocksDbMemory(rocksDbMaxBytes);
+    const path = `${dir.path}/db`;
+    const first = new RocksDbLocalStore(path, true, memory);
+    await first.open(true);
+    await first.apply({ writes, segmentOf });
+    await first.close();
+    const store = new RocksDbLocalStore(path, true, memory);
     cleanups.push(async () => {
       await store.close();
       dir.remove();
     });
-    await store.open(true);
+    await store.open(false);
     return store;
   }
   const segmentOf = (key: string) => Number(key[0]);
 
   it('loads a segment on its first range read, then answers ranges and gets synchronously and follows commits', async () => {
-    const store = await segmentedStore();
-    await store.apply({
-      writes: new Map([
+    const store = await segmentedStore(
+      new Map([
         ['1a', v('1')],
         ['1b', v('2')],
         ['2a', v('3')],
       ]),
-      segmentOf,
-    });
+    );
     const first = store.range(1, undefined, undefined, false);
     expect(first).toBeInstanceOf(Promise);
     expect(show(await first)).toEqual(['1a=1', '1b=2']);
@@ -189,20 +195,48 @@ describe('RocksDB segment mirror', () => {
   });
 
   it('does not keep a load that overlapped a commit, and keeps serving correct data', async () => {
-    const store = await segmentedStore();
-    await store.apply({ writes: new Map([['1a', v('1')]]), segmentOf });
+    const store = await segmentedStore(new Map([['1a', v('1')]]));
     const loading = store.range(1, undefined, undefined, false);
     const applying = store.apply({ writes: new Map([['1b', v('2')]]), segmentOf });
     await Promise.all([loading, applying]);
     expect(show(await store.range(1, undefined, undefined, false))).toEqual(['1a=1', '1b=2']);
   });
 
+  it('holds all of a store created empty, segments included, until it outgrows its budget', async () => {
+    const dir = tempDir('tributary-mirror');
+    const store = new RocksDbLocalStore(`${dir.path}/db`, true, new RocksDbMemory(16 << 20)); // mirror: 3 MiB
+    cleanups.push(async () => {
+      await store.close();
+      dir.remove();
+    });
+    await store.open(true);
+    expect(store.range(7, undefined, undefined, false)).toEqual([]); // nothing there, known without RocksDB
+    await store.apply({
+      writes: new Map([
+        ['1a', v('1')],
+        ['2a', v('2')],
+      ]),
+      segmentOf,
+    });
+    expect(store.get(1, '1a')).toEqual(v('1'));
+    expect(show(store.range(2, undefined, undefined, false) as { key: string; value: Buffer }[])).toEqual([
+      '2a=2',
+    ]);
+    const big = Buffer.alloc(100_000, 1);
+    const writes = new Map<string, Buffer | null>();
+    for (let i = 0; i < 40; i++) writes.set(`3k${String(i).padStart(2, '0')}`, big); // 4 MB: more than the mirror
+    await store.apply({ writes, segmentOf });
+    const read = store.get(1, '1a');
+    expect(read).toBeInstanceOf(Promise); // back to RocksDB, with the same answers
+    expect(await read).toEqual(v('1'));
+    expect((await store.range(3, undefined, undefined, false)).length).toBe(40);
+  });
+
   it('leaves a segment too big for its budget on iterators', async () => {
-    const store = await segmentedStore(16 << 20); // a mirror of 3 MiB
     const big = Buffer.alloc(100_000, 1);
     const writes = new Map<string, Buffer | null>();
     for (let i = 0; i < 40; i++) writes.set(`1k${String(i).padStart(2, '0')}`, big); // 4 MB
-    await store.apply({ writes, segmentOf });
+    const store = await segmentedStore(writes, 16 << 20); // a mirror of 3 MiB
     expect((await store.range(1, undefined, undefined, false)).length).toBe(40);
     expect(store.range(1, undefined, undefined, false)).toBeInstanceOf(Promise);
     expect(store.get(1, '1k00')).toBeInstanceOf(Promise);
