@@ -50,6 +50,11 @@ export interface RebalanceListener {
    * them now, so nothing may be committed. Close the tasks without committing.
    */
   onPartitionsLost(partitions: readonly TopicPartition[]): MaybePromise<void>;
+  /**
+   * Optional: a rebalance ended with this member's new assignment, also when it is empty (then
+   * onPartitionsAssigned is not called). Lets a member with nothing to do know it has joined the group.
+   */
+  onAssignmentReceived?(assignment: readonly TopicPartition[]): MaybePromise<void>;
 }
 
 export interface StreamConsumerOptions extends KafkaConnectionOptions {
@@ -350,6 +355,7 @@ export class StreamConsumer {
     this.#native.assign(partitions.map(plain));
     for (const tp of partitions) this.#assignment.set(tpKey(tp.topic, tp.partition), tp);
     if (partitions.length > 0) await this.#listener.onPartitionsAssigned(partitions);
+    await this.#listener.onAssignmentReceived?.(partitions);
   }
 
   async #consume(timeoutMs: number): Promise<RdMessage[]> {
