@@ -1,4 +1,4 @@
-import { isPromise } from '../common/maybe-promise.js';
+import { isPromise, type MaybePromise } from '../common/maybe-promise.js';
 import type { ChangelogPartition, ChangelogReader, RestoreListener } from './api/changelog-reader.js';
 import type { StateStore } from './api/state-store.js';
 import type { StoreBuilder } from './api/store-builder.js';
@@ -195,9 +195,24 @@ export class TaskStateManager {
    * changelog positions the caller reports (changelog topic -> offset after the last record this task wrote to it,
    * known from the producer's delivery reports) and writes the checkpoint.
    */
-  async commit(changelogEndOffsets: ReadonlyMap<string, number> = new Map()): Promise<void> {
+  commit(changelogEndOffsets: ReadonlyMap<string, number> = new Map()): MaybePromise<void> {
     this.checkInitialized();
-    for (const r of this.registered.values()) await r.store.commit();
+    const stores = [...this.registered.values()];
+    const next = (i: number): MaybePromise<void> => {
+      for (; i < stores.length; i++) {
+        const committed = stores[i].store.commit();
+        if (isPromise(committed)) {
+          const after = i + 1;
+          return committed.then(() => next(after));
+        }
+      }
+      return this.committed(changelogEndOffsets);
+    };
+    return next(0);
+  }
+
+  /** After every store committed: records the changelog positions, and checkpoints when enough moved. */
+  private committed(changelogEndOffsets: ReadonlyMap<string, number>): MaybePromise<void> {
     let moved = false;
     for (const r of this.registered.values()) {
       if (r.changelog === undefined) continue;
@@ -216,8 +231,9 @@ export class TaskStateManager {
       moved &&
       this.recordsSinceCheckpoint >= (this.options.checkpointAfterRecords ?? DEFAULT_CHECKPOINT_AFTER)
     ) {
-      await this.checkpoint();
+      return this.checkpoint();
     }
+    return undefined;
   }
 
   /** The transaction aborted: every store drops what it did not commit. */

@@ -10,8 +10,10 @@
  *   1. `flush()`    - the record cache emits its dirty entries downstream (flush listeners) and writes them to the
  *                     changelog and the transaction buffer. May forward records, so it may return a promise.
  *   2. (the runtime commits the Kafka transaction: outputs, changelog records, consumed offsets)
- *   3. `commit()`   - the transaction buffer is applied to local state; the task's state manager then writes the
- *                     checkpoint file (changelog offset per store) for all its stores.
+ *   3. `commit()`   - the transaction buffer is handed to local state: reads see it from now on. In memory it is
+ *                     applied at once; on RocksDB the write proceeds in the background, in order behind earlier
+ *                     ones (the task need not wait for the disk). The task's state manager writes the checkpoint
+ *                     file (changelog offset per store) only after `persistLocalState()`, which waits for it.
  *   or `rollback()` - the transaction aborted: cache and buffer are dropped, reads see the last committed state.
  */
 import type { MaybePromise } from '../../common/maybe-promise.js';
@@ -130,7 +132,10 @@ export interface StoreRuntime {
    * state manager calls it before writing a checkpoint that vouches for that state.
    */
   persistLocalState?(): Promise<void>;
-  /** Synchronous when local state is in memory: the test driver commits after every record. */
+  /**
+   * Synchronous (no promise) for Tributary's stores, in memory and on RocksDB alike: the test driver commits after
+   * every record. Reads see the transaction at once; see the commit cycle above for when it is on disk.
+   */
   commit(): MaybePromise<void>;
   rollback(): void;
   close(): Promise<void>;

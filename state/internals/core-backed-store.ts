@@ -101,12 +101,13 @@ export abstract class CoreBackedStore<K, V> implements StoreRuntime {
     return this.core.flush();
   }
 
-  async commit(): Promise<void> {
+  /** Never waits: in memory the buffer is applied at once, on RocksDB its write proceeds in the background. */
+  commit(): void {
     const extras = this.commitExtras();
     // Marked committed before the apply starts: reads meanwhile still find the writes in the transaction buffer, and
     // what time-based stores know about local state (nothing newer than the committed time) must not lag behind it.
     this.committed();
-    await this.core.commit(extras);
+    this.core.commit(extras);
   }
 
   /** Metadata and segment drops to apply with the transaction buffer. */

@@ -592,11 +592,11 @@ export class StoreCore<V> {
    * test driver commits after every record). `settled()` waits for them (checkpoints, close); a failed write fails
    * every later commit.
    */
-  commit(extras?: CommitExtras): Promise<void> {
-    if (this.applyFailure !== undefined) return Promise.reject(this.applyFailure);
+  commit(extras?: CommitExtras): void {
+    if (this.applyFailure !== undefined) throw this.applyFailure;
     const writes = this.txn;
     const changes = writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined;
-    if (!changes) return Promise.resolve();
+    if (!changes) return;
     this.txn = new IndexedMap(writes.ordered);
     // What was read ahead of the commit is stale for the keys it wrote; the buffer shadows them meanwhile.
     for (const key of writes.map.keys()) this.prefetched.delete(key);
@@ -604,7 +604,7 @@ export class StoreCore<V> {
     if (local.synchronous && this.writer === undefined) {
       local.apply(batchOf({ writes, extras: copyExtras(extras) }, this.options.segmentOf));
       this.epoch++;
-      return Promise.resolve();
+      return;
     }
     const last = this.waiting[this.waiting.length - 1];
     if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
@@ -619,7 +619,6 @@ export class StoreCore<V> {
       writer.catch(() => {}); // reported by the next commit and by settled()
       this.writer = writer;
     }
-    return Promise.resolve();
   }
 
   private async writeAll(): Promise<void> {
