@@ -71,10 +71,25 @@ export type { ErrorHandlerSettings, ExceptionHandlerSetting } from './runtime/en
 // Errors
 export { DLQ_HEADERS, StreamsError } from './runtime/engine/error-handlers.js';
 export type { MetricSample, StreamsMetrics } from './runtime/engine/metrics.js';
+// ---- Kafka runtime (issue 5) ----
+// KafkaStreams runs a Topology on a Kafka cluster: one instance per worker process, exactly once by default.
+export type {
+  KafkaStreamsState,
+  StateListener,
+  TaskMetadata,
+  ThreadMetadata,
+  UncaughtExceptionHandler,
+} from './runtime/kafka/kafka-streams.js';
+export { KafkaStreams } from './runtime/kafka/kafka-streams.js';
+export type { ProcessingGuarantee, StreamsConfig } from './runtime/kafka/streams-config.js';
+export { StreamsConfigError } from './runtime/kafka/streams-config.js';
+// ---- end of Kafka runtime ----
 export type { AnySerde, Serde, SerdeTarget } from './schemas/serde.js';
 export { SerdeNotReadyError, SerializationError } from './schemas/serde.js';
 // Serdes
 export { Serdes } from './schemas/serdes.js';
+// Kafka runtime: StreamsConfig.restoreListener
+export type { RestoreListener, RestoreProgress } from './state/api/changelog-reader.js';
 export type {
   KeyValueStore,
   ReadOnlyKeyValueStore,

@@ -19,6 +19,7 @@ import type { RawRecord } from '../engine/raw-record.js';
 import type { OutputRecord, RecordCollector } from '../engine/record-collector.js';
 import { plainKeyValueView, plainWindowView } from '../engine/store-views.js';
 import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
+import { globalStoreSubtopology, prepareSerdes } from '../engine/topology-tasks.js';
 import { DriverState } from './driver-state.js';
 import {
   type InputTopicOptions,
@@ -86,21 +87,12 @@ export class TopologyTestDriver {
   }
 
   private async initialize(): Promise<void> {
-    await this.prepareSerdes();
+    await prepareSerdes(this.topology, this.applicationId);
     const clock: Clock = { nowMs: () => this.clock.nowMs };
     const collector = this.collector();
     const globalStores = new Map<string, StateStore>();
     for (const [i, g] of this.topology.globalStores.entries()) {
-      const st: Subtopology = {
-        id: this.topology.subtopologies.length + i,
-        nodes: [g.source, g.processor],
-        children: new Map([[g.source.name, [g.processor.name]]]),
-        parents: new Map([[g.processor.name, [g.source.name]]]),
-        sources: [g.source],
-        sinks: [],
-        stores: [{ builder: g.store, processors: [g.processor.name] }],
-        copartitionGroups: [],
-      };
+      const st = globalStoreSubtopology(this.topology, i);
       const task = await this.createTask(st, collector, clock, new Map());
       const store = task.store(g.store.name);
       if (store) globalStores.set(g.store.name, store);
@@ -141,35 +133,6 @@ export class TopologyTestDriver {
     ref.task = task;
     await task.initialize();
     return task;
-  }
-
-  /** Serdes with asynchronous preparation (schema registry) are prepared for every topic they serve. */
-  private async prepareSerdes(): Promise<void> {
-    const jobs: Promise<void>[] = [];
-    const prepare = (serde: { prepare?: Serde<unknown>['prepare'] }, topic: string, isKey: boolean) => {
-      if (serde.prepare) jobs.push(serde.prepare({ topic, isKey }));
-    };
-    const physical = (topic: string, internal: boolean) =>
-      internal ? internalTopicName(this.applicationId, topic) : topic;
-    for (const st of this.topology.subtopologies) {
-      for (const s of st.sources) {
-        for (const t of s.topics) {
-          prepare(s.keySerde, physical(t, s.internal), true);
-          prepare(s.valueSerde, physical(t, s.internal), false);
-        }
-      }
-      for (const s of st.sinks) {
-        if (typeof s.topic !== 'string') continue;
-        prepare(s.keySerde, physical(s.topic, s.internal), true);
-        prepare(s.valueSerde, physical(s.topic, s.internal), false);
-      }
-      for (const { builder } of st.stores) {
-        const changelog = internalTopicName(this.applicationId, `${builder.name}-changelog`);
-        prepare(builder.keySerde, changelog, true);
-        prepare(builder.valueSerde, changelog, false);
-      }
-    }
-    await Promise.all(jobs);
   }
 
   // ---- topics ----

@@ -1,0 +1,535 @@
+// The worker's loop (Kafka Streams' StreamThread): poll, hand records to tasks, process in bounded slices, punctuate,
+// commit, bound buffers; rebalance events arrive inside poll() (StreamConsumer), between two slices.
+//
+//   while running:
+//     poll (<= pollMs; 0 when records wait) -> records to tasks (restoring tasks' partitions stay paused)
+//     tasks whose restoration finished start running; global topics applied (non-blocking)
+//     process in slices until buffers drain, a commit is due or the slice budget is spent (poll stays frequent)
+//     wall-clock punctuation; commit when due; pause partitions whose buffer stays full, resume drained ones
+//
+// Failures (classifyKafkaError, docs/runtime-design.md): 'abortable' aborts the transaction and rolls every task back
+// to its last commit; 'migrated' / 'fenced' close the tasks dirty (recreating the producer when fenced) and recreate
+// tasks for what is still assigned; anything else stops the worker (ERROR).
+import type { Logger } from '../../common/logger.js';
+import { isPromise } from '../../common/maybe-promise.js';
+import type { Topology } from '../../operators/graph/topology.js';
+import type { StateStore } from '../../state/api/state-store.js';
+import type { MemoryBudget } from '../../state/api/store-runtime.js';
+import { StreamsError } from '../engine/error-handlers.js';
+import type { StreamsMetrics } from '../engine/metrics.js';
+import type { Clock } from '../engine/stream-task.js';
+import type { KafkaConnectionOptions } from './client-config.js';
+import { Committer } from './committer.js';
+import { GlobalState } from './global-state.js';
+import type { TopicLayout } from './internal-topics.js';
+import { KafkaChangelogReader } from './kafka-changelog-reader.js';
+import { type KafkaErrorKind, KafkaRuntimeError } from './kafka-errors.js';
+import { KafkaRecordCollector, SendRefusedError } from './kafka-record-collector.js';
+import { OffsetLister } from './offset-lister.js';
+import type { TopicPartition } from './records.js';
+import { RestoreConsumer } from './restore-consumer.js';
+import { RUNTIME_METRICS } from './runtime-metrics.js';
+import type { StateDirectory } from './state-directory.js';
+import { type RebalanceListener, StreamConsumer } from './stream-consumer.js';
+import { StreamProducer } from './stream-producer.js';
+import type { ResolvedStreamsConfig } from './streams-config.js';
+import { type ActiveTask, TaskManager } from './task-manager.js';
+import type { TopicAdmin } from './topic-admin.js';
+
+/**
+ * Aborted transactions in a row before the worker gives up: a record the broker keeps rejecting (larger than the
+ * topic allows, say) would otherwise be retried forever. After one rejection librdkafka fails the next transaction
+ * too (OUT_OF_ORDER_SEQUENCE, docs/kafka-client-notes.md), so a transient failure costs two or three.
+ */
+const MAX_CONSECUTIVE_ABORTS = 10;
+
+export type ThreadState = 'REBALANCING' | 'RUNNING';
+
+export interface StreamThreadOptions {
+  readonly config: ResolvedStreamsConfig;
+  readonly topology: Topology;
+  readonly layout: TopicLayout;
+  readonly stateDirectory: StateDirectory;
+  readonly admin: TopicAdmin;
+  readonly clientId: string;
+  readonly metrics: StreamsMetrics;
+  readonly logger: Logger;
+  readonly onStateChange: (state: ThreadState) => void;
+  /** The loop stopped on an error; the thread has already closed its tasks (dirty) and clients. */
+  readonly onFatal: (error: Error) => void;
+}
+
+export interface TaskMetadata {
+  readonly taskId: string;
+  readonly topicPartitions: readonly TopicPartition[];
+  readonly state: 'restoring' | 'running';
+}
+
+export class StreamThread implements RebalanceListener {
+  readonly #o: StreamThreadOptions;
+  readonly #config: ResolvedStreamsConfig;
+  readonly #log: Logger;
+  readonly #clock: Clock = { nowMs: () => Date.now() };
+  readonly #memory: MemoryBudget;
+  #producer!: StreamProducer;
+  #consumer!: StreamConsumer;
+  #restoreConsumer!: RestoreConsumer;
+  #collector!: KafkaRecordCollector;
+  #committer!: Committer;
+  #tasks!: TaskManager;
+  #global: GlobalState | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #stopped = false;
+  #dirty = false;
+  #lastCommit = performance.now();
+  #lastPurge = performance.now();
+  #purging: Promise<void> | undefined;
+  #consecutiveAborts = 0;
+  #assignmentReceived = false;
+  #state: ThreadState = 'REBALANCING';
+
+  private constructor(options: StreamThreadOptions) {
+    this.#o = options;
+    this.#config = options.config;
+    this.#log = options.logger;
+    this.#memory = {
+      cacheMaxBytes: options.config.cacheMaxBytes,
+      rocksDbMaxBytes: options.config.rocksDbMaxBytes,
+    };
+  }
+
+  /**
+   * Creates the clients, restores global stores to their topics' end, subscribes, and starts the loop. On failure
+   * everything created so far is closed.
+   */
+  static async start(options: StreamThreadOptions): Promise<StreamThread> {
+    const thread = new StreamThread(options);
+    try {
+      await thread.#init();
+    } catch (e) {
+      await thread.#closeClients();
+      throw e;
+    }
+    thread.#loop = thread.#run();
+    return thread;
+  }
+
+  get state(): ThreadState {
+    return this.#state;
+  }
+
+  tasks(): TaskMetadata[] {
+    if (!this.#tasks) return [];
+    return this.#tasks.all().map((t) => ({ taskId: t.id, topicPartitions: [...t.inputs], state: t.status }));
+  }
+
+  /** Stops the loop after its current round, commits, closes the tasks clean (checkpoints) and leaves the group. */
+  async shutdown(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop;
+  }
+
+  // ---- setup ----
+
+  async #init(): Promise<void> {
+    const c = this.#config;
+    const o = this.#o;
+    this.#producer = await this.#createProducer();
+    this.#collector = new KafkaRecordCollector(() => this.#producer, o.layout.partitionCounts);
+    this.#committer = new Committer({
+      exactlyOnce: c.exactlyOnce,
+      producer: () => this.#producer,
+      consumer: () => this.#consumer,
+      collector: this.#collector,
+      checkpointAfterRecords: c.checkpointAfterRecords,
+      errors: c,
+      metrics: o.metrics,
+      logger: this.#log,
+    });
+    this.#global = await GlobalState.open({
+      topology: o.topology,
+      applicationId: c.applicationId,
+      connection: this.#connection('global', c.consumer),
+      directory: o.stateDirectory.freshGlobalDir(),
+      memory: this.#memory,
+      collector: this.#collector,
+      clock: this.#clock,
+      errors: c,
+      metrics: o.metrics,
+      logger: this.#log.child({ component: 'global' }),
+      maxPollRecords: c.maxPollRecords,
+      partitionCounts: o.layout.partitionCounts,
+    });
+    if (this.#global) {
+      const applied = await this.#global.bootstrap(() => this.#committer.ensureTransaction());
+      o.metrics.increment(RUNTIME_METRICS.globalRecords, {}, applied);
+      // Dead-letter records of the bootstrap: commit them now rather than keep a transaction open while joining.
+      if (c.exactlyOnce && this.#producer.inTransaction) await this.#producer.commitTransaction();
+    }
+    if (o.layout.subscribedTopics.length === 0) {
+      throw new Error('the topology reads no topic with tasks (only global stores): nothing to run');
+    }
+    this.#consumer = await StreamConsumer.create({
+      ...this.#connection('consumer', c.consumer),
+      groupId: c.applicationId,
+      topics: o.layout.subscribedTopics,
+      listener: this,
+      readCommitted: true,
+      sessionTimeoutMs: c.sessionTimeoutMs,
+      heartbeatIntervalMs: c.heartbeatIntervalMs,
+      maxPollIntervalMs: c.maxPollIntervalMs,
+      maxPollRecords: c.maxPollRecords,
+      onTransientError: (error) => this.#log.warn({ err: error }, 'consumer error (recovering)'),
+    });
+    this.#restoreConsumer = await RestoreConsumer.create({
+      ...this.#connection('restore', c.consumer),
+      groupId: `${c.applicationId}-restore`,
+    });
+    const reader = new KafkaChangelogReader({
+      consumer: this.#restoreConsumer,
+      offsets: new OffsetLister(this.#consumer.nativeClient, 10_000),
+      openTransactionWaitMs: c.transactionTimeoutMs + 5_000,
+    });
+    this.#tasks = new TaskManager({
+      applicationId: c.applicationId,
+      subtopologyOf: o.layout.subtopologyOf,
+      stateDirectory: o.stateDirectory,
+      consumer: this.#consumer,
+      collector: this.#collector,
+      reader,
+      globalStores: this.#global?.stores ?? new Map<string, StateStore>(),
+      memory: this.#memory,
+      clock: this.#clock,
+      errors: c,
+      metrics: o.metrics,
+      logger: this.#log,
+      restoreListener: c.restoreListener,
+      checkpointAfterRecords: c.checkpointAfterRecords,
+      maxBufferedRecordsPerPartition: c.maxBufferedRecordsPerPartition,
+    });
+  }
+
+  #connection(
+    role: string,
+    overrides: ResolvedStreamsConfig['consumer'],
+  ): KafkaConnectionOptions & { overrides: ResolvedStreamsConfig['consumer'] } {
+    return {
+      bootstrapServers: this.#config.bootstrapServers,
+      clientId: `${this.#o.clientId}-${role}`,
+      overrides,
+    };
+  }
+
+  #createProducer(): Promise<StreamProducer> {
+    const c = this.#config;
+    return StreamProducer.create({
+      ...this.#connection('producer', c.producer),
+      ...(c.exactlyOnce
+        ? {
+            transactionalId: `${c.applicationId}-${this.#o.stateDirectory.workerId}`,
+            transactionTimeoutMs: c.transactionTimeoutMs,
+          }
+        : {}),
+    });
+  }
+
+  // ---- the loop ----
+
+  async #run(): Promise<void> {
+    try {
+      while (!this.#stopping) await this.#round();
+    } catch (error) {
+      await this.#closeDirty();
+      this.#o.onFatal(asError(error));
+      return;
+    }
+    try {
+      await this.#closeClean();
+    } catch (error) {
+      this.#log.error({ err: error }, 'clean shutdown failed; closing without commit');
+      await this.#closeDirty();
+      this.#o.onFatal(asError(error));
+    }
+  }
+
+  async #round(): Promise<void> {
+    try {
+      const timeout = this.#tasks.hasBuffered ? 0 : this.#tasks.restoring ? 10 : this.#config.pollMs;
+      const batches = await this.#consumer.poll(timeout);
+      this.#o.metrics.increment(RUNTIME_METRICS.polls, {});
+      if (batches.length > 0) {
+        this.#o.metrics.increment(RUNTIME_METRICS.polledRecords, {}, this.#tasks.addRecords(batches));
+      }
+      if ((await this.#tasks.startRestoredTasks()).length > 0) this.#updateState();
+      if (this.#global) {
+        const applied = await this.#global.poll(() => this.#committer.ensureTransaction());
+        if (applied > 0) {
+          this.#dirty = true;
+          this.#o.metrics.increment(RUNTIME_METRICS.globalRecords, {}, applied);
+        }
+      }
+      await this.#process();
+      await this.#punctuate();
+      if (this.#commitDue()) await this.#commit();
+      this.#tasks.applyBackpressure();
+    } catch (error) {
+      await this.#recover(error);
+    }
+  }
+
+  async #process(): Promise<void> {
+    if (!this.#tasks.hasBuffered) return;
+    const running = this.#tasks.running();
+    await this.#committer.ensureTransaction();
+    const deadline = performance.now() + Math.min(1_000, this.#config.maxPollIntervalMs / 4);
+    const slice = this.#config.maxPollRecords;
+    for (;;) {
+      let processed = 0;
+      for (const t of running) {
+        if (t.task.bufferedRecords === 0) continue;
+        const r = t.task.process(slice);
+        processed += isPromise(r) ? await r : r;
+      }
+      if (processed === 0) return;
+      this.#dirty = true;
+      if (performance.now() >= deadline || this.#commitDue()) return;
+    }
+  }
+
+  async #punctuate(): Promise<void> {
+    const running = this.#tasks.running();
+    if (running.length === 0) return;
+    await this.#committer.ensureTransaction();
+    for (const t of running) {
+      const r = t.task.punctuateWallClock();
+      if (isPromise(r) ? await r : r) this.#dirty = true;
+    }
+  }
+
+  #commitDue(): boolean {
+    for (const t of this.#tasks.running()) if (t.task.needsCommit) return true;
+    return this.#dirty && performance.now() - this.#lastCommit >= this.#config.commitIntervalMs;
+  }
+
+  async #commit(closing?: ReadonlySet<ActiveTask>): Promise<void> {
+    await this.#committer.commit(this.#tasks.running(), closing);
+    this.#dirty = false;
+    this.#lastCommit = performance.now();
+    this.#consecutiveAborts = 0;
+    this.#maybePurge();
+  }
+
+  /** Deletes consumed records of repartition topics up to the committed offsets (in the background). */
+  #maybePurge(): void {
+    const now = performance.now();
+    if (this.#purging || now - this.#lastPurge < this.#config.repartitionPurgeIntervalMs) return;
+    this.#lastPurge = now;
+    const repartition = this.#o.layout.repartitionTopics;
+    const offsets = this.#tasks
+      .running()
+      .flatMap((t) => t.task.consumedPositions())
+      .filter((p) => repartition.has(p.topic) && p.offset > 0);
+    if (offsets.length === 0) return;
+    this.#purging = this.#o.admin
+      .deleteRecordsBefore(offsets)
+      .catch((err) => this.#log.warn({ err }, 'purging repartition topics failed'))
+      .finally(() => {
+        this.#purging = undefined;
+      });
+  }
+
+  // ---- failures ----
+
+  async #recover(error: unknown): Promise<void> {
+    const kind = kafkaErrorKind(error);
+    if (kind === 'abortable') {
+      this.#consecutiveAborts++;
+      this.#o.metrics.increment(RUNTIME_METRICS.aborts, {});
+      if (this.#consecutiveAborts > MAX_CONSECUTIVE_ABORTS) {
+        throw new StreamsError(
+          `gave up after ${MAX_CONSECUTIVE_ABORTS} aborted transactions in a row; the last failure: ${asError(error).message}`,
+          'production',
+          { cause: error },
+        );
+      }
+      this.#log.warn(
+        { err: error, attempt: this.#consecutiveAborts },
+        'transaction aborted: rolling tasks back to their last commit',
+      );
+      try {
+        await this.#committer.abort();
+      } catch (abortError) {
+        return this.#recover(abortError);
+      }
+      await this.#tasks.rollback();
+      this.#dirty = false;
+      this.#lastCommit = performance.now();
+      return;
+    }
+    if (kind === 'migrated' || kind === 'fenced') {
+      this.#log.warn({ err: error, kind }, 'tasks lost: closing them without commit and rejoining');
+      await this.#loseAllTasks(kind);
+      return;
+    }
+    throw error;
+  }
+
+  /** The group moved on or our producer was fenced: close every task dirty, then recreate what is still assigned. */
+  async #loseAllTasks(kind: 'migrated' | 'fenced'): Promise<void> {
+    let fenced = kind === 'fenced';
+    if (!fenced) {
+      try {
+        await this.#committer.abort();
+      } catch (abortError) {
+        const k = kafkaErrorKind(abortError);
+        if (k !== 'fenced' && k !== 'fatal' && k !== 'migrated') throw abortError;
+        fenced = k !== 'migrated';
+      }
+    }
+    await this.#tasks.closeDirty(this.#tasks.all());
+    if (fenced) {
+      await this.#producer.close();
+      this.#producer = await this.#createProducer();
+    }
+    this.#dirty = false;
+    this.#lastCommit = performance.now();
+    const assigned = this.#consumer.assignment();
+    if (assigned.length > 0) {
+      // Re-read from the committed offsets: what the closed tasks had fetched is gone with them.
+      await this.#tasks.assign(assigned);
+      await this.#consumer.seekToCommitted(assigned);
+    }
+    this.#updateState();
+  }
+
+  // ---- rebalance listener (called inside poll, between processing slices) ----
+
+  async onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#assignmentReceived = false;
+    this.#setState('REBALANCING');
+    this.#o.metrics.increment(RUNTIME_METRICS.rebalances, {});
+    const revoked = this.#tasks.tasksOf(partitions);
+    if (revoked.length === 0) return;
+    try {
+      await this.#commit(new Set(revoked));
+      await this.#tasks.closeClean(revoked);
+    } catch (error) {
+      const kind = kafkaErrorKind(error);
+      if (kind === undefined || kind === 'fatal' || kind === 'retriable') throw error;
+      this.#log.warn(
+        { err: error, kind },
+        'commit before revocation failed: closing the tasks without commit',
+      );
+      await this.#giveUp(revoked, kind);
+    }
+  }
+
+  async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#setState('REBALANCING');
+    await this.#tasks.assign(partitions);
+  }
+
+  async onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void> {
+    this.#assignmentReceived = false;
+    this.#setState('REBALANCING');
+    this.#o.metrics.increment(RUNTIME_METRICS.rebalances, {});
+    const lost = this.#tasks.tasksOf(partitions);
+    if (lost.length === 0) return;
+    this.#log.warn({ tasks: lost.map((t) => t.id) }, 'partitions lost: closing their tasks without commit');
+    await this.#giveUp(lost, 'migrated');
+  }
+
+  onAssignmentReceived(): void {
+    this.#assignmentReceived = true;
+    this.#updateState();
+  }
+
+  /** Aborts the open transaction and closes `tasks` dirty; the other running tasks roll back to their last commit. */
+  async #giveUp(tasks: readonly ActiveTask[], kind: KafkaErrorKind): Promise<void> {
+    let fenced = kind === 'fenced';
+    try {
+      if (!fenced) await this.#committer.abort();
+    } catch (abortError) {
+      const k = kafkaErrorKind(abortError);
+      if (k === undefined || k === 'retriable') throw abortError;
+      fenced = k === 'fenced' || k === 'fatal';
+    }
+    await this.#tasks.closeDirty(tasks);
+    if (fenced) {
+      await this.#producer.close();
+      this.#producer = await this.#createProducer();
+    }
+    await this.#tasks.rollback();
+    this.#dirty = false;
+  }
+
+  #updateState(): void {
+    if (this.#assignmentReceived && !this.#tasks.restoring) this.#setState('RUNNING');
+  }
+
+  #setState(state: ThreadState): void {
+    if (this.#state === state || this.#stopped) return;
+    this.#state = state;
+    this.#o.onStateChange(state);
+  }
+
+  // ---- shutdown ----
+
+  async #closeClean(): Promise<void> {
+    this.#stopped = true;
+    const all = this.#tasks.all();
+    if (this.#tasks.running().length > 0) {
+      try {
+        await this.#commit(new Set(all));
+      } catch (error) {
+        this.#log.warn({ err: error }, 'final commit failed: closing tasks without commit');
+        await this.#committer.abort().catch(() => undefined);
+        await this.#tasks.closeDirty(all);
+      }
+    }
+    await this.#tasks.closeClean(this.#tasks.all());
+    await this.#closeClients();
+  }
+
+  async #closeDirty(): Promise<void> {
+    this.#stopped = true;
+    if (this.#tasks) {
+      await this.#committer.abort().catch(() => undefined);
+      await this.#tasks.closeDirty(this.#tasks.all()).catch((err) => {
+        this.#log.error({ err }, 'closing tasks failed');
+      });
+    }
+    await this.#closeClients();
+  }
+
+  async #closeClients(): Promise<void> {
+    this.#stopped = true;
+    await this.#purging;
+    const closing: Array<Promise<unknown> | undefined> = [
+      this.#consumer?.close(),
+      this.#restoreConsumer?.close(),
+      this.#producer?.close(),
+      this.#global?.close(),
+    ];
+    for (const r of await Promise.allSettled(closing)) {
+      if (r.status === 'rejected') this.#log.warn({ err: r.reason }, 'closing a client failed');
+    }
+  }
+}
+
+/**
+ * The Kafka error kind behind an error: a KafkaRuntimeError itself, or one a refused send carries as its cause (also
+ * when a processor or punctuator failure wraps it). Any other StreamsError is the worker's decision to stop.
+ */
+export function kafkaErrorKind(error: unknown): KafkaErrorKind | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof KafkaRuntimeError) return e.kind;
+    if (e instanceof StreamsError && !(e instanceof SendRefusedError)) return undefined;
+  }
+  return undefined;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
