@@ -247,8 +247,12 @@ export class AlertEvaluator implements Processor<string | null, Metric | null, s
       const closed = closedUntil(active.geometry, now, this.options.graceMs);
       if (closed <= active.lastClosed) continue;
       active.lastClosed = closed;
+      // Most series have no state (inactive): one scan of the rule's states instead of a read per series, which
+      // would mostly look for absent keys (an asynchronous RocksDB round trip each).
+      const states = new Map<string, SeriesAlertState>();
+      for await (const { key, value } of this.states.prefixScan(active.prefix, S)) states.set(key, value);
       for await (const { key, value: window } of this.windows.prefixScan(active.prefix, S)) {
-        const previous = (await this.states.get(key)) ?? null;
+        const previous = states.get(key) ?? null;
         const context = active.contextFor(seriesOf(key, active));
         const result = evaluateClosedWindows(
           window,
