@@ -8,6 +8,8 @@ import { internalTopicName, type Subtopology, type Topology } from '../../operat
 import type { InternalTopicSpec } from './internal-topic-config.js';
 import type { TopicAdmin } from './topic-admin.js';
 
+const MISSING_TOPIC_GRACE_MS = 2_000;
+
 export class MissingTopicsError extends Error {
   constructor(
     readonly topics: readonly string[],
@@ -61,7 +63,7 @@ export async function prepareTopics(
     ),
   );
   const dlq = unique([...(options.deadLetterTopics ?? [])]);
-  const counts = await admin.partitionCounts(unique([...sources, ...globals, ...sinks, ...dlq]));
+  const counts = await existingTopics(admin, unique([...sources, ...globals, ...sinks, ...dlq]));
   const missingInputs = [...sources, ...globals].filter((t) => !counts.has(t));
   if (missingInputs.length > 0) throw new MissingTopicsError(missingInputs, 'source');
   const missingOutputs = sinks.filter((t) => !counts.has(t));
@@ -123,6 +125,19 @@ function warnSplitTasks(st: Subtopology, plan: PartitionPlan, logger: Logger): v
       { subtopology: st.id, topics: st.sources.flatMap((s) => s.topics) },
       'a stateful sub-topology reads topics with different partition counts: with several workers the range assignor may split its tasks; repartition the inputs to equal counts',
     );
+  }
+}
+
+/**
+ * Partition counts of the topics that exist. A topic created a moment ago may not be in the broker's metadata yet:
+ * missing ones are looked up again for a short while before they count as missing.
+ */
+async function existingTopics(admin: TopicAdmin, topics: readonly string[]): Promise<Map<string, number>> {
+  const deadline = Date.now() + MISSING_TOPIC_GRACE_MS;
+  for (;;) {
+    const counts = await admin.partitionCounts(topics);
+    if (counts.size === topics.length || Date.now() >= deadline) return counts;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
