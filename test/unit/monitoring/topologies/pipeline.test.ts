@@ -9,9 +9,7 @@ describe('the three topologies chained on the driver (generated workload)', () =
   }, async () => {
     const { serdes, clients } = mockRegistry();
     const workload = pipelineWorkload();
-    const started = Date.now();
     const results = await runPipelineOnDriver(workload, serdes, clients);
-    console.log(`chained run: ${workload.length} raw records in ${Date.now() - started} ms`);
 
     // Guard: 120 admitted series (cpu 40, http 30, queue 50 of 60) with 120 samples and 2 closing samples each.
     const validSeries = new Set(results.valid.map((r) => r.key));

@@ -163,7 +163,7 @@ export async function runPipelineOnDriver(
   workload: readonly RawInput[],
   serdes: MonitoringSerdes,
   clients: MonitoringSerdes,
-  storeType: StoreType = 'in-memory',
+  storeType: StoreType = 'rocksdb',
 ): Promise<PipelineResults> {
   const S = Serdes.string();
   const B = Serdes.bytes();
