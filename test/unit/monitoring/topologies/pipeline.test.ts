@@ -4,7 +4,7 @@ import { CLOSING_TIMES, PIPELINE_RULES, pipelineWorkload, runPipelineOnDriver } 
 import { MINUTE, mockRegistry, NOON } from './support.js';
 
 describe('the three topologies chained on the driver (generated workload)', () => {
-  it('guards, rolls up and alerts consistently end to end (in-memory stores)', {
+  it('guards, rolls up and alerts consistently end to end', {
     timeout: 120_000,
   }, async () => {
     const { serdes, clients } = mockRegistry();
