@@ -212,28 +212,6 @@ export class CacheNamespace<V> {
     return entry;
   }
 
-  /**
-   * A value was just written below the cache (write-through stores): an entry of `key`, if any, now holds it, clean.
-   * No entry is created: caching every blind write would only churn the cache; reads populate it.
-   */
-  written(key: string, value: V | null, bytes: Buffer | null): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
-    if (entry.dirty) {
-      this.dirty.unlink(entry);
-      this.dirtyIndex?.delete(key);
-      entry.dirty = false;
-      entry.oldBytes = undefined;
-      this.cache.cleanList<V>().append(entry);
-    } else {
-      this.cache.cleanList<V>().moveToTail(entry);
-    }
-    entry.value = value;
-    entry.bytes = bytes;
-    this.setSize(entry, sizeOf(key, bytes));
-    this.cache.evict(this);
-  }
-
   /** Marks a flushed dirty entry clean; its serialized value is now below the cache. */
   markClean(entry: CacheEntry<V>, bytes: Buffer | null): void {
     if (!entry.dirty || this.entries.get(entry.key) !== entry) return;

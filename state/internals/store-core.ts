@@ -343,9 +343,10 @@ export class StoreCore<V> {
     return this.cacheRead(key, buffered !== undefined ? buffered : bytes);
   }
 
+  /** A value read below the cache; kept in the cache only when caching is enabled for this store. */
   private cacheRead(key: string, bytes: Buffer | null): V | undefined {
     const value = bytes === null ? null : this.deserialize(bytes);
-    this.cache.putClean(key, value, bytes);
+    if (this.options.writeBack) this.cache.putClean(key, value, bytes);
     return value ?? undefined;
   }
 
@@ -497,7 +498,6 @@ export class StoreCore<V> {
     const bytes = value === null ? null : this.serialize(value);
     this.log(key, bytes, timestamp);
     this.txn.set(key, bytes);
-    this.cache.written(key, value, bytes);
   }
 
   // ---- commit cycle ----
