@@ -23,11 +23,12 @@ import {
   MINUTE,
   mockRegistry,
   NOON,
+  OpenDrivers,
   preparedFor,
   type Registry,
   SECOND,
   sample,
-  stateDirectory,
+  withStateDirectory,
 } from './support.js';
 
 const S = Serdes.string();
@@ -58,7 +59,7 @@ class Alerting {
       alertingTopology({ serdes, graceMs: 0, ruleRefreshIntervalMs: REFRESH, ...config }),
       stateDir ? { stateDir } : {},
     );
-    opened.push(driver);
+    drivers.add(driver);
     await driver.init();
     return new Alerting(
       driver,
@@ -108,11 +109,8 @@ function findDirectories(root: string, name: string): string[] {
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
-const opened: TopologyTestDriver[] = [];
-async function closeAll(): Promise<void> {
-  for (const driver of opened.splice(0)) await driver.close();
-}
-afterEach(closeAll);
+const drivers = new OpenDrivers();
+afterEach(drivers.closeAll);
 
 const gateway = { service: 'api-gateway' };
 /** The design document's samples: 80, 81, 84 repeating; any 300 (or 60) consecutive ones average 81.67. */
@@ -337,19 +335,23 @@ describe('alerting: no data', () => {
 });
 
 describe('alerting: restarts', () => {
-  it('a firing alert survives a restart: no duplicate FIRING, one RESOLVED when the condition clears', async () => {
-    const dir = stateDirectory();
-    try {
-      const registry = mockRegistry();
-      const first = await Alerting.open({}, registry, dir.path);
-      await first.putRule({ name: 'Hot', expr: 'max(temp[1m]) > 50' });
-      await first.pipe('temp', { room: 'a' }, 60, at(0, 30));
-      await first.pipe('temp', { room: 'a' }, 60, at(1, 30));
-      const [fired] = first.read();
-      expect(fired.state).toBe('FIRING');
-      await first.driver.close();
+  /** Hot: max(temp[1m]) > 50 fires at 12:01 for room a (last sample 12:01:30); then the application stops. */
+  async function firingThenClosed(a: Alerting): Promise<Alert> {
+    await a.putRule({ name: 'Hot', expr: 'max(temp[1m]) > 50' });
+    await a.pipe('temp', { room: 'a' }, 60, at(0, 30));
+    await a.pipe('temp', { room: 'a' }, 60, at(1, 30));
+    const [fired, ...more] = a.read();
+    expect([fired.state, more]).toEqual(['FIRING', []]);
+    await a.driver.close();
+    return fired;
+  }
 
-      const second = await Alerting.open({}, registry, dir.path);
+  it('a firing alert survives a restart: no duplicate FIRING, one RESOLVED when the condition clears', async () => {
+    await withStateDirectory(drivers, async (dir) => {
+      const registry = mockRegistry();
+      const fired = await firingThenClosed(await Alerting.open({}, registry, dir));
+
+      const second = await Alerting.open({}, registry, dir);
       await second.pipe('temp', { room: 'a' }, 70, at(2, 30));
       expect(second.read()).toEqual([]);
       await second.pipe('temp', { room: 'a' }, 10, at(3, 30)); // [12:02, 12:03) still held 70
@@ -357,55 +359,33 @@ describe('alerting: restarts', () => {
       expect(
         second.read().map((x) => [x.state, x.fingerprint, x.activeAt, (x.timestamp - NOON) / MINUTE]),
       ).toEqual([['RESOLVED', fired.fingerprint, at(1), 4]]);
-    } finally {
-      await closeAll();
-      dir.remove();
-    }
+    });
   });
 
   it('a rule deleted while the application was down resolves its alerts when it comes back', async () => {
-    const dir = stateDirectory();
-    try {
+    await withStateDirectory(drivers, async (dir) => {
       const registry = mockRegistry();
-      const first = await Alerting.open({}, registry, dir.path);
-      await first.putRule({ name: 'Hot', expr: 'max(temp[1m]) > 50' });
-      await first.pipe('temp', { room: 'a' }, 60, at(0, 30));
-      await first.pipe('temp', { room: 'a' }, 60, at(1, 30));
-      expect(first.read().map((x) => x.state)).toEqual(['FIRING']);
-      await first.driver.close();
+      await firingThenClosed(await Alerting.open({}, registry, dir));
 
       // The rules table comes back without the rule (on Kafka: the global table restored from a topic where it was
       // deleted in the meantime); the driver has no topic to restore from, so its copy is dropped.
-      for (const store of findDirectories(dir.path, ALERTING_STORES.rules))
-        rmSync(store, { recursive: true });
-      const second = await Alerting.open({}, registry, dir.path);
+      for (const store of findDirectories(dir, ALERTING_STORES.rules)) rmSync(store, { recursive: true });
+      const second = await Alerting.open({}, registry, dir);
       expect(second.read().map((x) => [x.state, x.reason, x.timestamp])).toEqual([
         ['RESOLVED', 'rule deleted', at(1, 30)],
       ]);
-    } finally {
-      await closeAll();
-      dir.remove();
-    }
+    });
   });
 
   it('after a restart with no input, no-data goes on from the stream time reached before', async () => {
-    const dir = stateDirectory();
-    try {
+    await withStateDirectory(drivers, async (dir) => {
       const registry = mockRegistry();
       const config = { noDataTimeoutMs: 5 * MINUTE };
-      const first = await Alerting.open(config, registry, dir.path);
-      await first.putRule({ name: 'Hot', expr: 'max(temp[1m]) > 50' });
-      await first.pipe('temp', { room: 'a' }, 60, at(0, 30));
-      await first.pipe('temp', { room: 'a' }, 60, at(1, 30));
-      expect(first.read().map((x) => x.state)).toEqual(['FIRING']);
-      await first.driver.close();
+      await firingThenClosed(await Alerting.open(config, registry, dir));
 
-      const second = await Alerting.open(config, registry, dir.path);
+      const second = await Alerting.open(config, registry, dir);
       await second.driver.advanceWallClockTime(6 * MINUTE);
       expect(second.read().map((x) => [x.state, x.reason])).toEqual([['RESOLVED', 'no data for 7m']]);
-    } finally {
-      await closeAll();
-      dir.remove();
-    }
+    });
   });
 });

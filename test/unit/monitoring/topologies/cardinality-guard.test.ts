@@ -17,11 +17,12 @@ import {
   MINUTE,
   mockRegistry,
   NOON,
+  OpenDrivers,
   preparedFor,
   type Registry,
   SECOND,
   sample,
-  stateDirectory,
+  withStateDirectory,
 } from './support.js';
 
 const S = Serdes.string();
@@ -36,11 +37,8 @@ interface Guard {
   counts(metric: string): Promise<number | undefined>;
 }
 
-const open: TopologyTestDriver[] = [];
-async function closeAll(): Promise<void> {
-  for (const driver of open.splice(0)) await driver.close();
-}
-afterEach(closeAll);
+const drivers = new OpenDrivers();
+afterEach(drivers.closeAll);
 
 async function guard(
   options: Omit<CardinalityGuardConfig, 'serdes'> = {},
@@ -51,7 +49,7 @@ async function guard(
   const driver = new TopologyTestDriver(cardinalityGuardTopology({ serdes, ...options }), {
     ...(stateDir ? { stateDir } : {}),
   });
-  open.push(driver);
+  drivers.add(driver);
   await driver.init();
   const metricOut = await preparedFor(clients.metric, T.raw);
   return {
@@ -295,25 +293,21 @@ describe('cardinality guard: series limit per metric', () => {
   });
 
   it('keeps series and counts across a restart on the same state directory', async () => {
-    const dir = stateDirectory();
-    try {
+    await withStateDirectory(drivers, async (dir) => {
       const registry = mockRegistry();
       const config = { cardinality: { maxSeriesPerMetric: 2 } };
-      const first = await guard(config, registry, dir.path);
+      const first = await guard(config, registry, dir);
       await pipeSeries(first, 'm', 1, 2, NOON);
       await first.driver.close();
 
-      const second = await guard(config, registry, dir.path);
+      const second = await guard(config, registry, dir);
       expect(await second.counts('m')).toBe(2);
       await pipeSeries(second, 'm', 1, 3, NOON + MINUTE);
       expect(second.valid.readValuesToList().map((m) => m.labels.path)).toEqual(['/p1', '/p2']);
       expect(second.rejected.readValuesToList().map((r) => [r.reason, r.metric?.labels.path])).toEqual([
         ['cardinality_limit', '/p3'],
       ]);
-    } finally {
-      await closeAll();
-      dir.remove();
-    }
+    });
   });
 
   it('validates its configuration', () => {

@@ -19,11 +19,12 @@ import {
   MINUTE,
   mockRegistry,
   NOON,
+  OpenDrivers,
   preparedFor,
   type Registry,
   SECOND,
   sample,
-  stateDirectory,
+  withStateDirectory,
 } from './support.js';
 
 const S = Serdes.string();
@@ -47,7 +48,7 @@ class Rollups {
       rollupsTopology({ serdes, ...config }),
       stateDir ? { stateDir } : {},
     );
-    opened.push(driver);
+    drivers.add(driver);
     await driver.init();
     const rollupReader = async (topic: string) =>
       driver.createOutputTopic(topic, S, await preparedFor(clients.rollup, topic));
@@ -65,11 +66,8 @@ class Rollups {
   }
 }
 
-const opened: TopologyTestDriver[] = [];
-async function closeAll(): Promise<void> {
-  for (const driver of opened.splice(0)) await driver.close();
-}
-afterEach(closeAll);
+const drivers = new OpenDrivers();
+afterEach(drivers.closeAll);
 
 /** Exact lower quantile (the sample at rank floor(q * (n - 1))), which the sketch approximates within 1%. */
 function exactQuantile(values: readonly number[], q: number): number {
@@ -159,14 +157,13 @@ describe('rollups: 1-minute windows', () => {
   });
 
   it('a restart on the same state directory neither loses nor repeats a window', async () => {
-    const dir = stateDirectory();
-    try {
+    await withStateDirectory(drivers, async (dir) => {
       const registry = mockRegistry();
-      const first = await Rollups.open({ graceMs: 0 }, registry, dir.path);
+      const first = await Rollups.open({ graceMs: 0 }, registry, dir);
       for (let s = 0; s < 30; s++) await first.pipe('t', server1, 1, NOON + s * SECOND);
       await first.driver.close();
 
-      const second = await Rollups.open({ graceMs: 0 }, registry, dir.path);
+      const second = await Rollups.open({ graceMs: 0 }, registry, dir);
       for (let s = 30; s < 60; s++) await second.pipe('t', server1, 2, NOON + s * SECOND);
       await second.pipe('t', server1, 0, NOON + MINUTE);
       await second.pipe('t', server1, 0, NOON + 2 * MINUTE);
@@ -176,10 +173,7 @@ describe('rollups: 1-minute windows', () => {
         [0, 60, 90],
         [1, 1, 0],
       ]);
-    } finally {
-      await closeAll();
-      dir.remove();
-    }
+    });
   });
 
   it('validates its configuration', () => {

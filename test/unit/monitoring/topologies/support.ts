@@ -4,7 +4,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockClient } from '@confluentinc/schemaregistry';
-import { type Metric, type MonitoringSerdes, monitoringSerdes, type Serde } from 'tributary';
+import {
+  type Metric,
+  type MonitoringSerdes,
+  monitoringSerdes,
+  type Serde,
+  type TopologyTestDriver,
+} from 'tributary';
 
 export const NOON = Date.UTC(2026, 10, 28, 12, 0, 0);
 export const SECOND = 1000;
@@ -42,8 +48,30 @@ export function sample(
   return { name, labels, value, timestamp };
 }
 
-/** A temporary state directory that outlives drivers, for restart tests; `remove()` when done. */
-export function stateDirectory(): { readonly path: string; remove(): void } {
+/** The drivers a test file opened: closed after each test, and before a state directory is removed. */
+export class OpenDrivers {
+  private readonly drivers: TopologyTestDriver[] = [];
+
+  add(driver: TopologyTestDriver): TopologyTestDriver {
+    this.drivers.push(driver);
+    return driver;
+  }
+
+  readonly closeAll = async (): Promise<void> => {
+    for (const driver of this.drivers.splice(0)) await driver.close();
+  };
+}
+
+/** Runs `body` with a temporary state directory that outlives drivers (restart tests), then removes it. */
+export async function withStateDirectory(
+  drivers: OpenDrivers,
+  body: (path: string) => Promise<void>,
+): Promise<void> {
   const path = mkdtempSync(join(tmpdir(), 'tributary-monitoring-'));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  try {
+    await body(path);
+  } finally {
+    await drivers.closeAll();
+    rmSync(path, { recursive: true, force: true });
+  }
 }
