@@ -24,6 +24,13 @@ export class DenseStore {
     this.total += count;
   }
 
+  /** Makes room for bins `min..max` with one allocation (decoding knows the range up front). */
+  reserve(min: number, max: number): void {
+    if (this.minIndex > this.maxIndex && max - min + 1 <= this.maxBins) this.reallocate(min, max);
+    this.extendTo(min);
+    this.extendTo(max);
+  }
+
   /** Count in bin `index` (0 outside the stored range). */
   countAt(index: number): number {
     return index < this.minIndex || index > this.maxIndex ? 0 : this.counts[index - this.offset];

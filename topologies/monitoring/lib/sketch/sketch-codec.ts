@@ -66,9 +66,8 @@ function readStore(input: ByteReader, store: DenseStore): void {
   const bins = input.varint();
   if (bins === 0) return;
   const first = input.zigzag();
-  // Size the store for the whole range once (count 0 adds nothing), then fill it.
-  store.add(first, 0);
-  store.add(first + bins - 1, 0);
+  // Size the store for the whole range once, then fill it.
+  store.reserve(first, first + bins - 1);
   for (let i = 0; i < bins; i++) {
     const count = input.varint();
     if (count !== 0) store.add(first + i, count);
