@@ -49,8 +49,6 @@ export class KafkaChangelogReader implements ChangelogReader {
   readonly #pollMs: number;
   readonly #partitions = new Map<string, PartitionReadState>();
   #polling: Promise<void> | undefined;
-  /** Records restored per changelog partition (tpKey), for metrics. */
-  restoredRecords = 0;
 
   constructor(options: KafkaChangelogReaderOptions) {
     this.#consumer = options.consumer;
@@ -64,9 +62,27 @@ export class KafkaChangelogReader implements ChangelogReader {
     return o.offset;
   }
 
-  async endOffset(changelog: ChangelogPartition): Promise<number> {
+  endOffset(changelog: ChangelogPartition): Promise<number> {
+    return this.#endOffset(changelog, undefined);
+  }
+
+  read(changelog: ChangelogPartition, fromOffset: number, maxRecords: number): Promise<ChangelogBatch> {
+    return this.#read(changelog, fromOffset, maxRecords, undefined);
+  }
+
+  /** The reader one task restores through: aborting `signal` makes its waiting calls reject with RestoreCancelledError. */
+  scoped(signal: AbortSignal): ChangelogReader {
+    return {
+      beginningOffset: (changelog) => this.beginningOffset(changelog),
+      endOffset: (changelog) => this.#endOffset(changelog, signal),
+      read: (changelog, from, max) => this.#read(changelog, from, max, signal),
+    };
+  }
+
+  async #endOffset(changelog: ChangelogPartition, signal: AbortSignal | undefined): Promise<number> {
     const deadline = Date.now() + this.#openTransactionWaitMs;
     for (;;) {
+      if (signal?.aborted) throw new RestoreCancelledError(changelog);
       const [[stable], [high]] = await Promise.all([
         this.#offsets.list([changelog], 'latest', true),
         this.#offsets.list([changelog], 'latest', false),
@@ -76,15 +92,21 @@ export class KafkaChangelogReader implements ChangelogReader {
     }
   }
 
-  async read(changelog: ChangelogPartition, fromOffset: number, maxRecords: number): Promise<ChangelogBatch> {
+  async #read(
+    changelog: ChangelogPartition,
+    fromOffset: number,
+    maxRecords: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ChangelogBatch> {
+    if (signal?.aborted) throw new RestoreCancelledError(changelog);
     const key = tpKey(changelog.topic, changelog.partition);
     let state = this.#partitions.get(key);
     if (!state || state.next !== fromOffset) state = await this.#position(key, changelog, fromOffset);
     while (state.buffer.length === 0 && state.doneAt === undefined) {
-      if (state.cancelled) throw new RestoreCancelledError(changelog);
+      if (state.cancelled || signal?.aborted) throw new RestoreCancelledError(changelog);
       await this.#pollOnce();
     }
-    if (state.cancelled) throw new RestoreCancelledError(changelog);
+    if (state.cancelled || signal?.aborted) throw new RestoreCancelledError(changelog);
     const records = state.buffer.length <= maxRecords ? state.buffer : state.buffer.slice(0, maxRecords);
     state.buffer = records === state.buffer ? [] : state.buffer.slice(maxRecords);
     let nextOffset = records.length > 0 ? records[records.length - 1].offset + 1 : state.next;
@@ -94,7 +116,6 @@ export class KafkaChangelogReader implements ChangelogReader {
       this.#partitions.delete(key);
     }
     state.next = nextOffset;
-    this.restoredRecords += records.length;
     return { records, nextOffset };
   }
 

@@ -11,7 +11,7 @@
 // to its last commit; 'migrated' / 'fenced' close the tasks dirty (recreating the producer when fenced) and recreate
 // tasks for what is still assigned; anything else stops the worker (ERROR).
 import type { Logger } from '../../common/logger.js';
-import { isPromise } from '../../common/maybe-promise.js';
+import { isPromise, type MaybePromise } from '../../common/maybe-promise.js';
 import type { Topology } from '../../operators/graph/topology.js';
 import type { StateStore } from '../../state/api/state-store.js';
 import type { MemoryBudget } from '../../state/api/store-runtime.js';
@@ -33,6 +33,7 @@ import type { StateDirectory } from './state-directory.js';
 import { type RebalanceListener, StreamConsumer } from './stream-consumer.js';
 import { StreamProducer } from './stream-producer.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
+import { TaskIdling } from './task-idling.js';
 import { type ActiveTask, TaskManager } from './task-manager.js';
 import type { TopicAdmin } from './topic-admin.js';
 
@@ -77,6 +78,11 @@ export class StreamThread implements RebalanceListener {
   #collector!: KafkaRecordCollector;
   #committer!: Committer;
   #tasks!: TaskManager;
+  #idling!: TaskIdling;
+  /** The last processing round left records that could be processed at once (budget or commit cut it short). */
+  #backlog = false;
+  /** A task holds records but waits for another of its partitions (task idling). */
+  #waiting = false;
   #global: GlobalState | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
@@ -122,6 +128,14 @@ export class StreamThread implements RebalanceListener {
   tasks(): TaskMetadata[] {
     if (!this.#tasks) return [];
     return this.#tasks.all().map((t) => ({ taskId: t.id, topicPartitions: [...t.inputs], state: t.status }));
+  }
+
+  /** Instances of the store `name` in this worker's running tasks, or the global store (interactive queries). */
+  localStores(name: string): StateStore[] {
+    const global = this.#global?.stores.get(name);
+    if (global) return [global];
+    if (!this.#tasks) return [];
+    return this.#tasks.running().flatMap((t) => t.task.store(name) ?? []);
   }
 
   /** Stops the loop after its current round, commits, closes the tasks clean (checkpoints) and leaves the group. */
@@ -208,6 +222,7 @@ export class StreamThread implements RebalanceListener {
       checkpointAfterRecords: c.checkpointAfterRecords,
       maxBufferedRecordsPerPartition: c.maxBufferedRecordsPerPartition,
     });
+    this.#idling = new TaskIdling(this.#consumer, c.maxTaskIdleMs);
   }
 
   #connection(
@@ -255,8 +270,9 @@ export class StreamThread implements RebalanceListener {
 
   async #round(): Promise<void> {
     try {
-      const timeout = this.#tasks.hasBuffered ? 0 : this.#tasks.restoring ? 10 : this.#config.pollMs;
+      const timeout = this.#backlog ? 0 : this.#tasks.restoring || this.#waiting ? 10 : this.#config.pollMs;
       const batches = await this.#consumer.poll(timeout);
+      this.#idling.newRound();
       this.#o.metrics.increment(RUNTIME_METRICS.polls, {});
       if (batches.length > 0) {
         this.#o.metrics.increment(RUNTIME_METRICS.polledRecords, {}, this.#tasks.addRecords(batches));
@@ -279,6 +295,8 @@ export class StreamThread implements RebalanceListener {
   }
 
   async #process(): Promise<void> {
+    this.#backlog = false;
+    this.#waiting = false;
     if (!this.#tasks.hasBuffered) return;
     const running = this.#tasks.running();
     await this.#committer.ensureTransaction();
@@ -286,15 +304,36 @@ export class StreamThread implements RebalanceListener {
     const slice = this.#config.maxPollRecords;
     for (;;) {
       let processed = 0;
+      const now = Date.now();
       for (const t of running) {
         if (t.task.bufferedRecords === 0) continue;
-        const r = t.task.process(slice);
+        const r = this.#processTask(t, slice, now);
         processed += isPromise(r) ? await r : r;
       }
-      if (processed === 0) return;
+      if (processed === 0) break;
       this.#dirty = true;
-      if (performance.now() >= deadline || this.#commitDue()) return;
+      if (performance.now() >= deadline || this.#commitDue()) {
+        this.#backlog = true;
+        return;
+      }
     }
+    for (const t of running) if (t.task.bufferedRecords > 0) this.#waiting = true;
+  }
+
+  /** Up to `max` records of one task; a task reading several partitions goes record by record (task idling). */
+  #processTask(t: ActiveTask, max: number, now: number): MaybePromise<number> {
+    if (t.inputs.length === 1) return t.task.process(max);
+    const next = (done: number): MaybePromise<number> => {
+      let n = done;
+      while (n < max && this.#idling.processable(t, now)) {
+        const r = t.task.process(1);
+        if (isPromise(r)) return r.then((k) => (k === 0 ? n : next(n + k)));
+        if (r === 0) break;
+        n += r;
+      }
+      return n;
+    };
+    return next(0);
   }
 
   async #punctuate(): Promise<void> {
@@ -427,6 +466,7 @@ export class StreamThread implements RebalanceListener {
 
   async onPartitionsAssigned(partitions: readonly TopicPartition[]): Promise<void> {
     this.#setState('REBALANCING');
+    this.#idling.reset();
     await this.#tasks.assign(partitions);
   }
 

@@ -44,6 +44,12 @@ export interface StreamsConfig extends ErrorHandlerSettings {
   /** Longest wait of one poll when nothing is buffered (Kafka Streams' poll.ms). Default 100. */
   readonly pollMs?: number;
   /**
+   * A task reading several partitions (join, merge) with one of them empty: -1 processes at once; 0 (default) waits
+   * while the empty partition still has records on the broker (bounded); > 0 also waits up to that long for records
+   * that may still be produced (Kafka Streams' max.task.idle.ms).
+   */
+  readonly maxTaskIdleMs?: number;
+  /**
    * Write a task's checkpoint after this many changelog records since the last one (and always on a clean close).
    * Default 10 000.
    */
@@ -81,6 +87,7 @@ export interface ResolvedStreamsConfig extends ErrorHandlerSettings {
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
   readonly pollMs: number;
+  readonly maxTaskIdleMs: number;
   readonly checkpointAfterRecords: number;
   readonly transactionTimeoutMs: number;
   readonly repartitionPurgeIntervalMs: number;
@@ -116,6 +123,7 @@ const KNOWN_KEYS = new Set<string>([
   'sessionTimeoutMs',
   'heartbeatIntervalMs',
   'pollMs',
+  'maxTaskIdleMs',
   'checkpointAfterRecords',
   'transactionTimeoutMs',
   'repartitionPurgeIntervalMs',
@@ -222,6 +230,7 @@ export function resolveStreamsConfig(
     sessionTimeoutMs,
     heartbeatIntervalMs,
     pollMs: nonNegativeInt(config, 'pollMs', 100),
+    maxTaskIdleMs: taskIdle(config.maxTaskIdleMs),
     checkpointAfterRecords: nonNegativeInt(config, 'checkpointAfterRecords', 10_000),
     transactionTimeoutMs,
     repartitionPurgeIntervalMs: positiveInt(config, 'repartitionPurgeIntervalMs', 30_000),
@@ -273,6 +282,16 @@ function nonNegativeInt(config: StreamsConfig, key: NumericKey, fallback: number
     throw new StreamsConfigError(`${key} must be a non-negative integer, got ${JSON.stringify(config[key])}`);
   }
   return v;
+}
+
+function taskIdle(value: number | undefined): number {
+  if (value === undefined) return 0;
+  if (!Number.isSafeInteger(value) || value < -1) {
+    throw new StreamsConfigError(
+      `maxTaskIdleMs must be -1, 0 or a positive integer, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }
 
 function checkHandler(key: string, setting: ExceptionHandlerSetting | undefined): void {

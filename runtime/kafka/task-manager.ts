@@ -30,6 +30,8 @@ export class ActiveTask {
   restoreError: unknown;
   /** Records that arrived while restoring (none normally: the partitions are paused). */
   readonly early: RawRecord[][] = [];
+  /** Stops the restoration when the task is closed before it finished. */
+  readonly cancelRestore = new AbortController();
 
   constructor(
     readonly id: string,
@@ -259,6 +261,7 @@ export class TaskManager {
         this.#pausedForBuffer.delete(key);
       }
       if (t.status === 'restoring') {
+        t.cancelRestore.abort();
         o.reader.cancel(t.stores.changelogs);
         await t.restoration;
       }
@@ -320,7 +323,7 @@ export class TaskManager {
         const listener = this.options.restoreListener;
         const metrics = this.options.metrics;
         let last = 0;
-        await manager.restore(this.options.reader, {
+        await manager.restore(this.options.reader.scoped(t.cancelRestore.signal), {
           listener: {
             onRestoreStart: (p) => {
               last = 0;
