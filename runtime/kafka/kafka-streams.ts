@@ -13,9 +13,17 @@
 // `tributary run` sets it), or RocksDB reads wait behind a consume.
 import { type Logger, logger as rootLogger } from '../../common/logger.js';
 import type { Topology } from '../../operators/graph/topology.js';
+import type { StateStore } from '../../state/api/state-store.js';
 import type { MetricSample } from '../engine/metrics.js';
 import { StreamsMetrics } from '../engine/metrics.js';
 import { prepareSerdes } from '../engine/topology-tasks.js';
+import {
+  type QueryableView,
+  queryableView,
+  StoreNotQueryableError,
+  storeBuilders,
+  UnknownStoreError,
+} from '../ops/queryable-store.js';
 import { prepareTopics } from './internal-topics.js';
 import type { TopicPartition } from './records.js';
 import { StateDirectory } from './state-directory.js';
@@ -155,6 +163,36 @@ export class KafkaStreams {
   metadataForLocalThreads(): ThreadMetadata[] {
     if (!this.#thread) return [];
     return [{ threadName: this.#clientId, threadState: this.#state, activeTasks: this.#thread.tasks() }];
+  }
+
+  /**
+   * A read-only view of this worker's instances of a state store (interactive queries): one per running task, or the
+   * global store. `streams.store<ReadOnlyKeyValueStore<string, number>>('counts')`; timestamped stores show plain
+   * values unless `{ timestamped: true }`. Throws UnknownStoreError for a name the topology does not have; reads
+   * throw StoreNotQueryableError unless the worker is RUNNING or REBALANCING (then only running tasks answer).
+   */
+  store<S extends QueryableView = QueryableView>(name: string, options: { timestamped?: boolean } = {}): S {
+    const builder = storeBuilders(this.#topology).get(name);
+    if (!builder) throw new UnknownStoreError(name, [...storeBuilders(this.#topology).keys()]);
+    return queryableView(
+      builder,
+      () => {
+        const state = this.#state;
+        if (state !== 'RUNNING' && state !== 'REBALANCING') {
+          throw new StoreNotQueryableError(`store '${name}' cannot be queried in state ${state}`);
+        }
+        return this.#thread?.localStores(name) ?? [];
+      },
+      options,
+    ) as S;
+  }
+
+  /**
+   * @internal The local instances of a state store: one per running task of this worker (restoring tasks are not
+   * readable yet), or the global store. For interactive queries (runtime/ops); empty when nothing runs.
+   */
+  localStoreInstances(name: string): StateStore[] {
+    return this.#thread?.storeInstances(name) ?? [];
   }
 
   /** Partitions of this worker's tasks. */

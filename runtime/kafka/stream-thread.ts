@@ -138,6 +138,19 @@ export class StreamThread implements RebalanceListener {
     return this.#tasks.running().flatMap((t) => t.task.store(name) ?? []);
   }
 
+  /** Instances of a store in this worker's running tasks, or the global store of that name. */
+  storeInstances(name: string): StateStore[] {
+    const global = this.#global?.stores.get(name);
+    if (global) return [global];
+    if (!this.#tasks) return [];
+    const out: StateStore[] = [];
+    for (const t of this.#tasks.running()) {
+      const store = t.task.store(name);
+      if (store) out.push(store);
+    }
+    return out;
+  }
+
   /** Stops the loop after its current round, commits, closes the tasks clean (checkpoints) and leaves the group. */
   async shutdown(): Promise<void> {
     this.#stopping = true;
