@@ -161,8 +161,6 @@ for (const storeType of storeTypes.length > 0 ? storeTypes : STORE_TYPES) {
   if (only.length === 0 || only.includes('alerting')) {
     const inputs = await encodeInputs(serdes, T.valid, WARM_UP + N);
     await serdes.alertRule.prepare?.({ topic: T.alertRules, isKey: false });
-    // The driver does not prepare global-store serdes yet (see the alerting tests).
-    await serdes.alertRule.prepare?.({ topic: 'test-driver-alerting-rules-changelog', isKey: false });
     figures.push(
       await measure(
         `alerting, 10 rules (${storeType})`,

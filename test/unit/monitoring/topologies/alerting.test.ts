@@ -49,12 +49,6 @@ class Alerting {
     stateDir?: string,
   ): Promise<Alerting> {
     const { serdes, clients } = registry;
-    // Workaround: the driver prepares the serdes of task stores but not those of global stores, which serialize under
-    // `<applicationId>-<store>-changelog` (reported; remove once the driver prepares them).
-    await serdes.alertRule.prepare?.({
-      topic: `test-driver-${ALERTING_STORES.rules}-changelog`,
-      isKey: false,
-    });
     const driver = new TopologyTestDriver(
       alertingTopology({ serdes, graceMs: 0, ruleRefreshIntervalMs: REFRESH, ...config }),
       stateDir ? { stateDir } : {},

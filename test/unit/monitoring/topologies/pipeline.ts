@@ -176,8 +176,6 @@ export async function runPipelineOnDriver(
     [clients.rollup, T.rollup5m],
     [clients.rollup, T.rollup1h],
     [clients.alertRule, T.alertRules],
-    // The driver does not prepare global-store serdes yet (see the alerting tests).
-    [serdes.alertRule, `test-driver-alerting-rules-changelog`],
   ] as const) {
     await serde.prepare?.({ topic, isKey: false });
   }
