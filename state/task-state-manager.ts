@@ -174,6 +174,19 @@ export class TaskStateManager {
     }
   }
 
+  /**
+   * Settles when the emits that cache evictions started (inside `put()`) have settled; undefined when none is
+   * outstanding. The task awaits it after each record so that eviction emits keep depth-first order.
+   */
+  pendingEmits(): Promise<void> | undefined {
+    let pending: Promise<void>[] | undefined;
+    for (const r of this.registered.values()) {
+      const p = r.store.pendingEmits();
+      if (p !== undefined) (pending ??= []).push(p);
+    }
+    return pending === undefined ? undefined : Promise.all(pending).then(() => undefined);
+  }
+
   /** Flushes every store's cache (emits downstream, writes changelog records), one store after the other. */
   flush(): Promise<void> | undefined {
     const stores = [...this.registered.values()];

@@ -8,7 +8,7 @@ import type { Subtopology } from '../../operators/graph/topology.js';
 import type { ChangelogReader } from '../../state/api/changelog-reader.js';
 import type { ChangelogWriter, MemoryBudget } from '../../state/api/store-runtime.js';
 import { TaskStateManager } from '../../state/task-state-manager.js';
-import type { TaskState } from '../engine/task-state.js';
+import { STATELESS_TASK_STATE, type TaskState } from '../engine/task-state.js';
 
 const NO_CHANGELOG: ChangelogReader = {
   beginningOffset: async () => 0,
@@ -17,15 +17,6 @@ const NO_CHANGELOG: ChangelogReader = {
 };
 
 const NO_POSITIONS: ReadonlyMap<string, number> = new Map();
-
-/** A task without stores: its commit cycle costs nothing. */
-const STATELESS: TaskState = {
-  store: () => undefined,
-  flush: () => undefined,
-  commit: () => undefined,
-  rollback: () => undefined,
-  close: async () => undefined,
-};
 
 export class DriverState {
   private readonly written = new Map<string, number>();
@@ -47,7 +38,7 @@ export class DriverState {
 
   /** `currentTimestamp`: event time of the record the task is processing (stamps changelog records). */
   async open(taskId: string, st: Subtopology, currentTimestamp: () => number): Promise<TaskState> {
-    if (st.stores.length === 0) return STATELESS;
+    if (st.stores.length === 0) return STATELESS_TASK_STATE;
     const manager = new TaskStateManager({
       applicationId: this.applicationId,
       taskId,
@@ -60,13 +51,8 @@ export class DriverState {
     for (const { builder } of st.stores) manager.register(builder);
     await manager.initialize();
     await manager.restore(NO_CHANGELOG);
-    return {
-      store: (name) => manager.store(name),
-      flush: () => manager.flush(),
-      commit: () => manager.commit(NO_POSITIONS),
-      rollback: () => manager.rollback(),
-      close: () => manager.close(),
-    };
+    // The driver commits with changelogEndOffsets() (none): positions stay where the driver opened them.
+    return manager;
   }
 
   /** How many changelog records each changelog topic received (tests may check logging happened). */

@@ -189,6 +189,16 @@ export class StreamTask implements TaskServices {
   /** After a record: wait for forwards nobody awaited, advance the position, run due stream-time punctuations. */
   private finishRecord(raw: RawRecord): MaybePromise<void> {
     if (this.inflight.length > 0) return this.awaitInflight(raw);
+    const emits = this.config.state.pendingEmits();
+    if (emits !== undefined) {
+      return emits.then(
+        () => this.finishRecord(raw),
+        (error) => {
+          this.processingFailed(error, raw);
+          return this.finishRecord(raw);
+        },
+      );
+    }
     this.partitionOf(raw).consumedOffset = raw.offset + 1;
     this.current = undefined;
     this.processedCounter.value++;

@@ -8,6 +8,11 @@ import type { StoreRuntime } from '../../state/api/store-runtime.js';
  */
 export interface TaskState {
   store(name: string): (StateStore & StoreRuntime) | undefined;
+  /**
+   * Emits started by cache evictions inside `put()` that have not settled (undefined when none): the task waits for
+   * them after each record, before the next, to keep depth-first order.
+   */
+  pendingEmits(): Promise<void> | undefined;
   /** Commit phase 1: every store flushes its cache (may forward records downstream). */
   flush(): MaybePromise<void>;
   /**
@@ -19,3 +24,13 @@ export interface TaskState {
   rollback(): void;
   close(): Promise<void>;
 }
+
+/** The state of a task without stores: its commit cycle costs nothing. */
+export const STATELESS_TASK_STATE: TaskState = {
+  store: () => undefined,
+  pendingEmits: () => undefined,
+  flush: () => undefined,
+  commit: () => undefined,
+  rollback: () => undefined,
+  close: async () => undefined,
+};

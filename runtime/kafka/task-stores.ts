@@ -3,16 +3,8 @@
 import type { Subtopology } from '../../operators/graph/topology.js';
 import type { ChangelogWriter, MemoryBudget } from '../../state/api/store-runtime.js';
 import { TaskStateManager } from '../../state/task-state-manager.js';
-import type { TaskState } from '../engine/task-state.js';
+import { STATELESS_TASK_STATE, type TaskState } from '../engine/task-state.js';
 import type { TopicPartition } from './records.js';
-
-const STATELESS: TaskState = {
-  store: () => undefined,
-  flush: () => undefined,
-  commit: () => undefined,
-  rollback: () => undefined,
-  close: async () => undefined,
-};
 
 export interface TaskStores {
   readonly state: TaskState;
@@ -37,7 +29,7 @@ export interface TaskStoresOptions {
 /** Registers the task's stores and opens them (resuming local state where the checkpoint vouches for it). */
 export async function openTaskStores(options: TaskStoresOptions): Promise<TaskStores> {
   const st = options.subtopology;
-  if (st.stores.length === 0) return { state: STATELESS, manager: undefined, changelogs: [] };
+  if (st.stores.length === 0) return { state: STATELESS_TASK_STATE, manager: undefined, changelogs: [] };
   const manager = new TaskStateManager({
     applicationId: options.applicationId,
     taskId: options.taskId,
@@ -55,12 +47,5 @@ export async function openTaskStores(options: TaskStoresOptions): Promise<TaskSt
     await manager.close().catch(() => undefined);
     throw e;
   }
-  const state: TaskState = {
-    store: (name) => manager.store(name),
-    flush: () => manager.flush(),
-    commit: (offsets) => manager.commit(offsets),
-    rollback: () => manager.rollback(),
-    close: () => manager.close(),
-  };
-  return { state, manager, changelogs: [...manager.changelogPartitions().values()] };
+  return { state: manager, manager, changelogs: [...manager.changelogPartitions().values()] };
 }
