@@ -101,7 +101,7 @@ export class KafkaChangelogReader implements ChangelogReader {
     if (signal?.aborted) throw new RestoreCancelledError(changelog);
     const key = tpKey(changelog.topic, changelog.partition);
     let state = this.#partitions.get(key);
-    if (!state || state.next !== fromOffset) state = await this.#position(key, changelog, fromOffset);
+    if (!state || state.next !== fromOffset) state = await this.#position(key, changelog, fromOffset, signal);
     while (state.buffer.length === 0 && state.doneAt === undefined) {
       if (state.cancelled || signal?.aborted) throw new RestoreCancelledError(changelog);
       await this.#pollOnce();
@@ -133,12 +133,16 @@ export class KafkaChangelogReader implements ChangelogReader {
     if (active.length > 0) this.#consumer.unassign(active);
   }
 
-  async #position(key: string, changelog: ChangelogPartition, from: number): Promise<PartitionReadState> {
+  async #position(
+    key: string,
+    changelog: ChangelogPartition,
+    from: number,
+    signal: AbortSignal | undefined,
+  ): Promise<PartitionReadState> {
     const previous = this.#partitions.get(key);
-    if (previous) {
-      this.#partitions.delete(key);
-      if (previous.doneAt === undefined) this.#consumer.unassign([changelog]);
-    }
+    if (previous) this.#partitions.delete(key);
+    // Also drops an assignment a cancelled read left behind (cancelled while its assign was in flight).
+    this.#consumer.unassign([changelog]);
     const state: PartitionReadState = {
       changelog,
       buffer: [],
@@ -149,6 +153,12 @@ export class KafkaChangelogReader implements ChangelogReader {
     this.#partitions.set(key, state);
     const completed = await this.#consumer.assign([{ ...changelog, from }]);
     for (const c of completed) state.doneAt = c.position;
+    if (state.cancelled || signal?.aborted) {
+      // Cancelled while assigning: cancel() could not unassign what was not assigned yet.
+      if (this.#partitions.get(key) === state) this.#partitions.delete(key);
+      this.#consumer.unassign([changelog]);
+      throw new RestoreCancelledError(changelog);
+    }
     return state;
   }
 

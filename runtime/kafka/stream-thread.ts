@@ -83,6 +83,8 @@ export class StreamThread implements RebalanceListener {
   #backlog = false;
   /** A task holds records but waits for another of its partitions (task idling). */
   #waiting = false;
+  /** Records per process() call (adapted to how long records take). */
+  #chunk = 100;
   #global: GlobalState | undefined;
   #loop: Promise<void> | undefined;
   #stopping = false;
@@ -313,15 +315,18 @@ export class StreamThread implements RebalanceListener {
     if (!this.#tasks.hasBuffered) return;
     const running = this.#tasks.running();
     await this.#committer.ensureTransaction();
-    const deadline = performance.now() + Math.min(1_000, this.#config.maxPollIntervalMs / 4);
-    const slice = this.#config.maxPollRecords;
+    const budget = Math.min(1_000, this.#config.maxPollIntervalMs / 4);
+    const deadline = performance.now() + budget;
     for (;;) {
       let processed = 0;
       const now = Date.now();
       for (const t of running) {
         if (t.task.bufferedRecords === 0) continue;
-        const r = this.#processTask(t, slice, now);
+        const started = performance.now();
+        const r = this.#processTask(t, this.#chunk, now);
         processed += isPromise(r) ? await r : r;
+        this.#adaptChunk(performance.now() - started, budget);
+        if (performance.now() >= deadline) break;
       }
       if (processed === 0) break;
       this.#dirty = true;
@@ -347,6 +352,15 @@ export class StreamThread implements RebalanceListener {
       return n;
     };
     return next(0);
+  }
+
+  /**
+   * Records per process() call: a call cannot be interrupted, so slow records (an async processor, a store read
+   * from disk) shrink the chunk until one call takes a small part of the slice budget; fast ones grow it.
+   */
+  #adaptChunk(elapsedMs: number, budgetMs: number): void {
+    if (elapsedMs > budgetMs / 8) this.#chunk = Math.max(1, Math.floor(this.#chunk / 2));
+    else if (elapsedMs < budgetMs / 64) this.#chunk = Math.min(this.#config.maxPollRecords, this.#chunk * 2);
   }
 
   async #punctuate(): Promise<void> {
