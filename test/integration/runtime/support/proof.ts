@@ -1,0 +1,86 @@
+// One proof scenario: topics, the driver's reference output, the workers' committed output, and the comparison.
+import { fileURLToPath } from 'node:url';
+import type { Topology } from 'tributary';
+import { uniqueName } from '../../../support/kafka.js';
+import { compareByKey, driverOutputs, explain, type OutputRecord } from './differential.js';
+import { awaitProcessed, createTopics, type InputRecord, readCommitted, sourceTopicsOf } from './kafka-io.js';
+import type { WorkerProcess } from './worker-process.js';
+
+export type TopologyModule = 'aggregates' | 'join' | 'punctuate';
+
+export function modulePath(name: TopologyModule): string {
+  return fileURLToPath(new URL(`./topologies/${name}.ts`, import.meta.url));
+}
+
+/** The module's topology, built in this process (for the driver and for the topic names it implies). */
+export async function buildTopology(
+  name: TopologyModule,
+  config: Record<string, unknown>,
+): Promise<Topology> {
+  const module = (await import(modulePath(name))) as { default: (c: Record<string, unknown>) => Topology };
+  return module.default(config);
+}
+
+export interface Scenario {
+  readonly module: TopologyModule;
+  readonly applicationId: string;
+  readonly topology: Record<string, unknown>;
+  readonly built: Topology;
+  readonly input: readonly InputRecord[];
+  /** Output topic -> how timestamps are compared. */
+  readonly outputs: Readonly<Record<string, 'exact' | 'latest'>>;
+  readonly bootstrap?: string;
+}
+
+/** Names unique to one test run, for a scenario's topics and application. */
+export function names<K extends string>(
+  prefix: string,
+  keys: readonly K[],
+): Record<K, string> & { app: string } {
+  const base = uniqueName(prefix);
+  return {
+    app: `${base}-app`,
+    ...(Object.fromEntries(keys.map((k) => [k, `${base}-${k}`])) as Record<K, string>),
+  };
+}
+
+export async function createScenarioTopics(
+  topics: ReadonlyArray<{ name: string; partitions: number }>,
+  options: { bootstrap?: string; replicationFactor?: number; config?: Record<string, string> } = {},
+): Promise<void> {
+  await createTopics(
+    topics.map((t) => ({
+      ...t,
+      ...(options.replicationFactor ? { replicationFactor: options.replicationFactor } : {}),
+      ...(options.config ? { config: options.config } : {}),
+    })),
+    options.bootstrap,
+  );
+}
+
+export async function expectedOutputs(s: Scenario): Promise<Map<string, OutputRecord[]>> {
+  return driverOutputs(s.built, s.input, Object.keys(s.outputs));
+}
+
+/** Waits until the workers processed everything, then compares each output; returns failure messages ('' if none). */
+export async function verifyOutputs(
+  s: Scenario,
+  expected: Map<string, OutputRecord[]>,
+  workers: readonly WorkerProcess[],
+  timeoutMs = 180_000,
+): Promise<{ failures: string; records: number; waitedMs: number }> {
+  const waitedMs = await awaitProcessed(s.applicationId, sourceTopicsOf(s.built, s.applicationId), {
+    ...(s.bootstrap ? { bootstrap: s.bootstrap } : {}),
+    timeoutMs,
+    describe: () => workers.map((w) => `${w.name}: states ${w.states.join(' > ')}\n${w.tail(15)}`).join('\n'),
+  });
+  const failures: string[] = [];
+  let records = 0;
+  for (const [topic, timestamps] of Object.entries(s.outputs)) {
+    const actual = await readCommitted(topic, s.bootstrap ? { bootstrap: s.bootstrap } : {});
+    records += actual.length;
+    const c = compareByKey(expected.get(topic) ?? [], actual, { timestamps });
+    if (!c.equal) failures.push(explain(topic, c));
+  }
+  return { failures: failures.join('\n'), records, waitedMs };
+}
