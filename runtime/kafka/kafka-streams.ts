@@ -181,7 +181,7 @@ export class KafkaStreams {
         if (state !== 'RUNNING' && state !== 'REBALANCING') {
           throw new StoreNotQueryableError(`store '${name}' cannot be queried in state ${state}`);
         }
-        return this.#thread?.localStores(name) ?? [];
+        return this.localStoreInstances(name);
       },
       options,
     ) as S;

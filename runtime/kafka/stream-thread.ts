@@ -132,14 +132,6 @@ export class StreamThread implements RebalanceListener {
     return this.#tasks.all().map((t) => ({ taskId: t.id, topicPartitions: [...t.inputs], state: t.status }));
   }
 
-  /** Instances of the store `name` in this worker's running tasks, or the global store (interactive queries). */
-  localStores(name: string): StateStore[] {
-    const global = this.#global?.stores.get(name);
-    if (global) return [global];
-    if (!this.#tasks) return [];
-    return this.#tasks.running().flatMap((t) => t.task.store(name) ?? []);
-  }
-
   /** Instances of a store in this worker's running tasks, or the global store of that name. */
   storeInstances(name: string): StateStore[] {
     const global = this.#global?.stores.get(name);
