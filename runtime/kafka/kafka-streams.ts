@@ -25,7 +25,6 @@ import {
   UnknownStoreError,
 } from '../ops/queryable-store.js';
 import { prepareTopics } from './internal-topics.js';
-import type { TopicPartition } from './records.js';
 import { StateDirectory } from './state-directory.js';
 import { StreamThread, type TaskMetadata, type ThreadState } from './stream-thread.js';
 import {
@@ -193,11 +192,6 @@ export class KafkaStreams {
    */
   localStoreInstances(name: string): StateStore[] {
     return this.#thread?.storeInstances(name) ?? [];
-  }
-
-  /** Partitions of this worker's tasks. */
-  assignment(): TopicPartition[] {
-    return this.metadataForLocalThreads().flatMap((t) => t.activeTasks.flatMap((a) => a.topicPartitions));
   }
 
   async #start(): Promise<void> {

@@ -269,7 +269,6 @@ export class StreamThread implements RebalanceListener {
     try {
       await this.#closeClean();
     } catch (error) {
-      this.#log.error({ err: error }, 'clean shutdown failed; closing without commit');
       await this.#closeDirty();
       this.#o.onFatal(asError(error));
     }
@@ -538,6 +537,7 @@ export class StreamThread implements RebalanceListener {
   async #closeClean(): Promise<void> {
     this.#stopped = true;
     const all = this.#tasks.all();
+    let failure: unknown;
     if (this.#tasks.running().length > 0) {
       try {
         await this.#commit(new Set(all));
@@ -545,10 +545,15 @@ export class StreamThread implements RebalanceListener {
         this.#log.warn({ err: error }, 'final commit failed: closing tasks without commit');
         await this.#committer.abort().catch(() => undefined);
         await this.#tasks.closeDirty(all);
+        // Losing the partitions or the producer at the end is the next owner's business; anything else (a record
+        // the 'fail' handler stops on while caches flush) is the application's and must be reported.
+        const kind = kafkaErrorKind(error);
+        if (kind === undefined || kind === 'fatal') failure = error;
       }
     }
     await this.#tasks.closeClean(this.#tasks.all());
     await this.#closeClients();
+    if (failure !== undefined) throw failure;
   }
 
   async #closeDirty(): Promise<void> {
