@@ -3,6 +3,7 @@
 import { Serdes, StreamsBuilder } from 'tributary';
 import { afterAll, describe, expect, it } from 'vitest';
 import { consumeToEnd, createTopics, kafkaClient, uniqueName } from '../../support/kafka.js';
+import { withAdmin } from './kafka-helpers.js';
 import { awaitOutput, produce, StateDirs, valuesByKey, Worker } from './streams-support.js';
 
 const S = Serdes.string();
@@ -55,11 +56,13 @@ async function runWordCount(guarantee: 'exactly_once_v2' | 'at_least_once') {
   for (const w of expectedWords) totals.set(w, (totals.get(w) ?? 0) + 1);
 
   await produce(input, data.slice(0, 150));
+  const applicationId = uniqueName('words-app');
   const worker = new Worker(wordsTopology(input, upper, counts), {
-    applicationId: uniqueName('words-app'),
+    applicationId,
     processingGuarantee: guarantee,
     stateDir: dirs.create(),
     commitIntervalMs: guarantee === 'exactly_once_v2' ? 100 : 200,
+    repartitionPurgeIntervalMs: 1,
   });
   await worker.start();
   await worker.waitFor('RUNNING');
@@ -82,6 +85,11 @@ async function runWordCount(guarantee: 'exactly_once_v2' | 'at_least_once') {
   expect(total('commit-total')).toBeGreaterThan(0);
   // 300 lines, then 900 words through the repartition topic.
   expect(total('process-total')).toBe(data.length + expectedWords.length);
+  // Consumed and committed repartition records were purged (deleteRecords), as Kafka Streams does.
+  const purged = await withAdmin((admin) =>
+    admin.beginningOffsets(`${applicationId}-word-counts-repartition`),
+  );
+  expect(purged.reduce((sum, p) => sum + p.offset, 0)).toBeGreaterThan(0);
 }
 
 describe('KafkaStreams end to end', () => {
@@ -91,6 +99,38 @@ describe('KafkaStreams end to end', () => {
 
   it('at_least_once: the same topology, without failures, gives the same exact output', async () => {
     await runWordCount('at_least_once');
+  });
+
+  it('fires wall-clock punctuations while no input arrives, their output committed like any other', async () => {
+    const input = uniqueName('ticks-in');
+    const output = uniqueName('ticks-out');
+    await createTopics(kafka, [{ topic: input }, { topic: output }]);
+    const builder = new StreamsBuilder();
+    builder
+      .stream(input, { key: S, value: S })
+      .process<string, string>(
+        () => {
+          let fired = 0;
+          return {
+            init(ctx) {
+              ctx.schedule(200, 'wall-clock-time', (ts) =>
+                ctx.forward({ key: 'tick', value: String(++fired), timestamp: ts, headers: {} }),
+              );
+            },
+            process() {},
+          };
+        },
+        { name: 'ticker' },
+      )
+      .to(output, { key: S, value: S });
+    const worker = new Worker(builder.build(), {
+      applicationId: uniqueName('ticks-app'),
+      stateDir: dirs.create(),
+    });
+    await worker.start();
+    const ticks = await awaitOutput(kafka, output, 5);
+    await worker.close();
+    expect(ticks.slice(0, 5).map((r) => r.value)).toEqual(['1', '2', '3', '4', '5']);
   });
 
   it('fails to start with a clear error when a source topic is missing', async () => {
