@@ -117,6 +117,8 @@ function windowedSerde<K>(
 ): Serde<Windowed<K>> {
   return {
     name: `${name}(${inner.name})`,
+    // Schema-registry serdes resolve their ids before processing: the wrapper must pass preparation on.
+    ...(inner.prepare ? { prepare: (target) => inner.prepare?.(target) ?? Promise.resolve() } : {}),
     serialize: (topic, data) => {
       const key = inner.serialize(topic, data.key);
       const out = Buffer.allocUnsafe(key.length + suffixLength);

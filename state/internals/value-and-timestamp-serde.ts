@@ -10,6 +10,8 @@ const TWO_32 = 4294967296;
 export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>> {
   return {
     name: `ValueAndTimestamp<${inner.name}>`,
+    // Schema-registry serdes resolve their ids before processing: the wrapper must pass preparation on.
+    ...(inner.prepare ? { prepare: (target) => inner.prepare?.(target) ?? Promise.resolve() } : {}),
     serialize(topic, data, headers) {
       const value = inner.serialize(topic, data.value, headers);
       const out = Buffer.allocUnsafe(8 + value.length);

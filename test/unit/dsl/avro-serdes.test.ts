@@ -40,4 +40,21 @@ describe('Serdes.avro in a topology', () => {
     expect(readings.deserialize('rounded', raw)).toEqual({ sensor: 's1', celsius: 21.5 });
     await driver.close();
   });
+
+  it('prepares Avro serdes wrapped by timestamped and windowed stores for their changelog topics', async () => {
+    const registry = new MockClient({ baseURLs: ['mock://'] });
+    const readings = Serdes.avro<Reading>(readingSchema, registry);
+    const S = Serdes.string();
+    const builder = new StreamsBuilder();
+    builder.table('readings', { key: S, value: readings, name: 'latest' });
+    const driver = new TopologyTestDriver(builder.build(), { applicationId: 'app' });
+    await driver.init();
+    await driver.createInputTopic('readings', S, readings).pipeInput('s1', { sensor: 's1', celsius: 20 });
+    expect(await registry.getAllSubjects()).toContain('app-latest-changelog-value');
+    expect(await driver.getKeyValueStore<string, Reading>('latest').get('s1')).toEqual({
+      sensor: 's1',
+      celsius: 20,
+    });
+    await driver.close();
+  });
 });
