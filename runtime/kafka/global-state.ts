@@ -13,7 +13,7 @@ import type { ChangelogWriter, MemoryBudget } from '../../state/api/store-runtim
 import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
 import type { StreamsMetrics } from '../engine/metrics.js';
 import type { RecordCollector } from '../engine/record-collector.js';
-import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
+import { type Clock, type StreamTask, taskId } from '../engine/stream-task.js';
 import { globalStoreSubtopology } from '../engine/topology-tasks.js';
 import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
 import { wrapKafkaError } from './kafka-errors.js';
@@ -28,7 +28,7 @@ import {
   type RdMessage,
 } from './rdkafka.js';
 import { groupByPartition, type TopicPartition, tpKey } from './records.js';
-import { openTaskStores, type TaskStores } from './task-stores.js';
+import { openTask, type TaskStores } from './task-stores.js';
 
 const NO_OFFSETS: ReadonlyMap<string, number> = new Map();
 
@@ -166,31 +166,12 @@ export class GlobalState {
     const o = this.options;
     for (const [i, g] of o.topology.globalStores.entries()) {
       const st = globalStoreSubtopology(o.topology, i);
-      const id = taskId(st.id, 0);
-      const ref: { task?: StreamTask } = {};
-      const stores = await openTaskStores({
-        applicationId: o.applicationId,
-        taskId: id.toString(),
-        partition: 0,
-        taskDir: join(o.directory, id.toString()),
-        subtopology: st,
-        changelog: NO_CHANGELOG,
-        memory: o.memory,
-        currentTimestamp: () => ref.task?.currentTimestampMs() ?? -1,
-        checkpointAfterRecords: Number.MAX_SAFE_INTEGER,
-      });
-      const task = new StreamTask({
-        id,
-        applicationId: o.applicationId,
-        subtopology: st,
-        state: stores.state,
-        collector: o.collector,
-        clock: o.clock,
-        errors: o.errors,
-        metrics: o.metrics,
-        logger: o.logger,
-      });
-      ref.task = task;
+      const { task, stores } = await openTask(
+        { ...o, changelog: NO_CHANGELOG, checkpointAfterRecords: Number.MAX_SAFE_INTEGER },
+        taskId(st.id, 0),
+        st,
+        join(o.directory, `${st.id}_0`),
+      );
       this.#tasks.push({ task, stores });
       await task.initialize();
       const store = task.store(g.store.name);

@@ -44,6 +44,10 @@ import type { TopicAdmin } from './topic-admin.js';
  */
 const MAX_CONSECUTIVE_ABORTS = 10;
 
+/** Timed-out requests in a row (without a commit between) before the worker gives up, and the pause between. */
+const MAX_CONSECUTIVE_RETRIES = 30;
+const RETRY_BACKOFF_MS = 1_000;
+
 export type ThreadState = 'REBALANCING' | 'RUNNING';
 
 export interface StreamThreadOptions {
@@ -93,7 +97,8 @@ export class StreamThread implements RebalanceListener {
   #lastCommit = performance.now();
   #lastPurge = performance.now();
   #purging: Promise<void> | undefined;
-  #consecutiveAborts = 0;
+  /** Failures since the last successful commit, by kind. */
+  readonly #inARow = { aborts: 0, retries: 0 };
   #assignmentReceived = false;
   #state: ThreadState = 'REBALANCING';
 
@@ -373,7 +378,8 @@ export class StreamThread implements RebalanceListener {
     await this.#committer.commit(this.#tasks.running(), closing);
     this.#dirty = false;
     this.#lastCommit = performance.now();
-    this.#consecutiveAborts = 0;
+    this.#inARow.aborts = 0;
+    this.#inARow.retries = 0;
     this.#maybePurge();
   }
 
@@ -401,19 +407,9 @@ export class StreamThread implements RebalanceListener {
   async #recover(error: unknown): Promise<void> {
     const kind = kafkaErrorKind(error);
     if (kind === 'abortable') {
-      this.#consecutiveAborts++;
       this.#o.metrics.increment(RUNTIME_METRICS.aborts, {});
-      if (this.#consecutiveAborts > MAX_CONSECUTIVE_ABORTS) {
-        throw new StreamsError(
-          `gave up after ${MAX_CONSECUTIVE_ABORTS} aborted transactions in a row; the last failure: ${asError(error).message}`,
-          'production',
-          { cause: error },
-        );
-      }
-      this.#log.warn(
-        { err: error, attempt: this.#consecutiveAborts },
-        'transaction aborted: rolling tasks back to their last commit',
-      );
+      const attempt = this.#failedAgain('aborts', error);
+      this.#log.warn({ err: error, attempt }, 'transaction aborted: rolling tasks back to their last commit');
       try {
         await this.#committer.abort();
       } catch (abortError) {
@@ -429,28 +425,35 @@ export class StreamThread implements RebalanceListener {
       await this.#loseAllTasks(kind);
       return;
     }
+    if (kind === 'retriable') {
+      // A request that timed out (coordinator moving, broker restarting) left the tasks in an unknown state: start
+      // them over from the last commit, after a pause.
+      const attempt = this.#failedAgain('retries', error);
+      this.#log.warn({ err: error, attempt }, 'Kafka request failed: restarting the tasks');
+      await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS));
+      await this.#loseAllTasks('migrated');
+      return;
+    }
     throw error;
   }
 
+  /** Counts one more failure in a row (reset by a commit); past the limit the worker gives up. */
+  #failedAgain(what: 'aborts' | 'retries', error: unknown): number {
+    const count = ++this.#inARow[what];
+    const limit = what === 'aborts' ? MAX_CONSECUTIVE_ABORTS : MAX_CONSECUTIVE_RETRIES;
+    if (count > limit) {
+      throw new StreamsError(
+        `gave up after ${limit} ${what === 'aborts' ? 'aborted transactions' : 'failed attempts'} in a row; the last failure: ${asError(error).message}`,
+        'production',
+        { cause: error },
+      );
+    }
+    return count;
+  }
+
   /** The group moved on or our producer was fenced: close every task dirty, then recreate what is still assigned. */
-  async #loseAllTasks(kind: 'migrated' | 'fenced'): Promise<void> {
-    let fenced = kind === 'fenced';
-    if (!fenced) {
-      try {
-        await this.#committer.abort();
-      } catch (abortError) {
-        const k = kafkaErrorKind(abortError);
-        if (k !== 'fenced' && k !== 'fatal' && k !== 'migrated') throw abortError;
-        fenced = k !== 'migrated';
-      }
-    }
-    await this.#tasks.closeDirty(this.#tasks.all());
-    if (fenced) {
-      await this.#producer.close();
-      this.#producer = await this.#createProducer();
-    }
-    this.#dirty = false;
-    this.#lastCommit = performance.now();
+  async #loseAllTasks(kind: KafkaErrorKind): Promise<void> {
+    await this.#closeWithoutCommit(this.#tasks.all(), kind);
     const assigned = this.#consumer.assignment();
     if (assigned.length > 0) {
       // Re-read from the committed offsets: what the closed tasks had fetched is gone with them.
@@ -458,6 +461,30 @@ export class StreamThread implements RebalanceListener {
       await this.#consumer.seekToCommitted(assigned);
     }
     this.#updateState();
+  }
+
+  /**
+   * Aborts the open transaction and closes `tasks` dirty. A fenced producer (known, or found out by the abort) is
+   * replaced: its transactional id is ours again once the new one's initTransactions ran.
+   */
+  async #closeWithoutCommit(tasks: readonly ActiveTask[], kind: KafkaErrorKind): Promise<void> {
+    let fenced = kind === 'fenced';
+    if (!fenced) {
+      try {
+        await this.#committer.abort();
+      } catch (abortError) {
+        const k = kafkaErrorKind(abortError);
+        if (k === undefined || k === 'retriable') throw abortError;
+        fenced = k === 'fenced' || k === 'fatal';
+      }
+    }
+    await this.#tasks.closeDirty(tasks);
+    if (fenced) {
+      await this.#producer.close();
+      this.#producer = await this.#createProducer();
+    }
+    this.#dirty = false;
+    this.#lastCommit = performance.now();
   }
 
   // ---- rebalance listener (called inside poll, between processing slices) ----
@@ -473,7 +500,7 @@ export class StreamThread implements RebalanceListener {
       await this.#tasks.closeClean(revoked);
     } catch (error) {
       const kind = kafkaErrorKind(error);
-      if (kind === undefined || kind === 'fatal' || kind === 'retriable') throw error;
+      if (kind === undefined || kind === 'fatal') throw error;
       this.#log.warn(
         { err: error, kind },
         'commit before revocation failed: closing the tasks without commit',
@@ -503,23 +530,10 @@ export class StreamThread implements RebalanceListener {
     this.#updateState();
   }
 
-  /** Aborts the open transaction and closes `tasks` dirty; the other running tasks roll back to their last commit. */
+  /** Closes `tasks` without commit (aborting the transaction); the other running tasks roll back to their last commit. */
   async #giveUp(tasks: readonly ActiveTask[], kind: KafkaErrorKind): Promise<void> {
-    let fenced = kind === 'fenced';
-    try {
-      if (!fenced) await this.#committer.abort();
-    } catch (abortError) {
-      const k = kafkaErrorKind(abortError);
-      if (k === undefined || k === 'retriable') throw abortError;
-      fenced = k === 'fenced' || k === 'fatal';
-    }
-    await this.#tasks.closeDirty(tasks);
-    if (fenced) {
-      await this.#producer.close();
-      this.#producer = await this.#createProducer();
-    }
+    await this.#closeWithoutCommit(tasks, kind);
     await this.#tasks.rollback();
-    this.#dirty = false;
   }
 
   #updateState(): void {

@@ -10,14 +10,14 @@ import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
 import type { StreamsMetrics } from '../engine/metrics.js';
 import type { Position } from '../engine/partition-group.js';
 import type { RawRecord } from '../engine/raw-record.js';
-import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
+import { type Clock, type StreamTask, taskId } from '../engine/stream-task.js';
 import { type KafkaChangelogReader, RestoreCancelledError } from './kafka-changelog-reader.js';
 import type { KafkaRecordCollector } from './kafka-record-collector.js';
 import { type PartitionRecords, type TopicPartition, tpKey } from './records.js';
 import { RUNTIME_METRICS } from './runtime-metrics.js';
 import type { StateDirectory } from './state-directory.js';
 import type { StreamConsumer } from './stream-consumer.js';
-import { openTaskStores, type TaskStores } from './task-stores.js';
+import { openTask, type TaskEnvironment, type TaskStores } from './task-stores.js';
 
 export type TaskStatus = 'restoring' | 'running';
 
@@ -71,8 +71,11 @@ export class TaskManager {
   readonly #pausedForBuffer = new Map<string, TopicPartition>();
   readonly #log: Logger;
 
+  readonly #env: TaskEnvironment;
+
   constructor(private readonly options: TaskManagerOptions) {
     this.#log = options.logger;
+    this.#env = { ...options, changelog: options.collector.changelog };
   }
 
   get size(): number {
@@ -287,31 +290,12 @@ export class TaskManager {
     committed: Position[],
   ): Promise<ActiveTask> {
     const o = this.options;
-    const ref: { task?: StreamTask } = {};
-    const stores = await openTaskStores({
-      applicationId: o.applicationId,
-      taskId: id,
-      partition,
-      taskDir: o.stateDirectory.taskDir(id),
-      subtopology: st,
-      changelog: o.collector.changelog,
-      memory: o.memory,
-      currentTimestamp: () => ref.task?.currentTimestampMs() ?? -1,
-      checkpointAfterRecords: o.checkpointAfterRecords,
-    });
-    const task = new StreamTask({
-      id: taskId(st.id, partition),
-      applicationId: o.applicationId,
-      subtopology: st,
-      state: stores.state,
-      globalStores: o.globalStores,
-      collector: o.collector,
-      clock: o.clock,
-      errors: o.errors,
-      metrics: o.metrics,
-      logger: o.logger,
-    });
-    ref.task = task;
+    const { task, stores } = await openTask(
+      this.#env,
+      taskId(st.id, partition),
+      st,
+      o.stateDirectory.taskDir(id),
+    );
     o.metrics.increment(RUNTIME_METRICS.tasksCreated, {});
     return new ActiveTask(id, st, partition, inputs, task, stores, committed);
   }
