@@ -98,6 +98,10 @@ export class RestoreConsumer {
         'enable.auto.commit': false,
         'enable.auto.offset.store': false,
         'enable.partition.eof': true,
+        // A fetch at the end of a partition is held by the broker up to fetch.wait.max.ms (500 ms by default) before
+        // the EOF that completes a restoration arrives: with stores restored one after another, a task with three
+        // stores took 2-8 s to restore a few hundred records after a kill -9 (measured), 1 s with 10 ms.
+        'fetch.wait.max.ms': 10,
         'auto.offset.reset': 'earliest',
         'allow.auto.create.topics': false,
       }),
@@ -108,6 +112,15 @@ export class RestoreConsumer {
     native.setDefaultIsTimeoutOnlyForFirstMessage(true);
     consumer.#offsets = new OffsetLister(native, options.requestTimeoutMs ?? 10_000);
     return consumer;
+  }
+
+  /**
+   * The underlying client, for an OffsetLister on this consumer's connections: they carry no long-held fetches
+   * (fetch.wait.max.ms 10), unlike the stream consumer's, where a ListOffsets waits behind a fetch the broker holds
+   * for up to 500 ms. Internal to runtime/kafka.
+   */
+  get nativeClient(): NativeConsumer {
+    return this.#native;
   }
 
   /**

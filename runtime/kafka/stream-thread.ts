@@ -214,7 +214,7 @@ export class StreamThread implements RebalanceListener {
     });
     const reader = new KafkaChangelogReader({
       consumer: this.#restoreConsumer,
-      offsets: new OffsetLister(this.#consumer.nativeClient, 10_000),
+      offsets: new OffsetLister(this.#restoreConsumer.nativeClient, 10_000),
       openTransactionWaitMs: c.transactionTimeoutMs + 5_000,
     });
     this.#tasks = new TaskManager({
