@@ -48,6 +48,43 @@ export async function produceInput(
   return n;
 }
 
+/**
+ * Writes `records` in order at about `perSecond` while the test does other things (kills workers, adds some):
+ * input that keeps arriving during processing. `done` resolves once every record is acknowledged.
+ */
+export class PacedProducer {
+  produced = 0;
+  readonly done: Promise<void>;
+
+  constructor(records: readonly InputRecord[], perSecond: number, options: { bootstrap?: string } = {}) {
+    this.done = this.#run(records, perSecond, options.bootstrap ?? bootstrapServers());
+  }
+
+  async #run(records: readonly InputRecord[], perSecond: number, bootstrap: string): Promise<void> {
+    const producer = await StreamProducer.create({ bootstrapServers: bootstrap, lingerMs: 5 });
+    const started = Date.now();
+    try {
+      while (this.produced < records.length) {
+        const due = Math.min(records.length, Math.ceil(((Date.now() - started) / 1000) * perSecond) + 1);
+        for (; this.produced < due; this.produced++) {
+          const r = records[this.produced];
+          producer.send({
+            topic: r.topic,
+            key: bytes(r.key),
+            value: bytes(r.value),
+            timestamp: r.timestamp,
+            headers: {},
+          });
+        }
+        await producer.flush();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await producer.close();
+    }
+  }
+}
+
 export async function createTopics(
   topics: ReadonlyArray<{
     name: string;

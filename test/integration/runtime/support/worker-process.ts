@@ -3,7 +3,7 @@
 // log lines on stdout, stops it with a signal, or kills it with SIGKILL mid-run, and restarts it on the same state
 // directory (same worker id, so the same transactional id).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KafkaStreamsState } from 'tributary';
@@ -40,6 +40,8 @@ export class WorkerProcess {
   readonly configFile: string;
   /** States seen in the current process's log, oldest first. */
   states: KafkaStreamsState[] = [];
+  /** Tasks of each assignment the current process logged (eager rebalancing: each one is the whole assignment). */
+  assignments: string[][] = [];
   /** Log lines of every process this worker ran (for failure messages). */
   readonly log: string[] = [];
   starts = 0;
@@ -82,6 +84,7 @@ export class WorkerProcess {
   start(): void {
     if (this.#child) throw new Error(`${this.name} is already running`);
     this.states = [];
+    this.assignments = [];
     this.#url = undefined;
     this.starts++;
     const child = spawn(
@@ -116,7 +119,12 @@ export class WorkerProcess {
   }
 
   #onLine(line: string, tag: string): void {
-    let entry: { msg?: string; to?: KafkaStreamsState; url?: string; level?: number } | undefined;
+    // TRIBUTARY_PROOF_LOG_DIR=<dir>: every line of every worker process, in <dir>/<worker>.log.
+    const logDir = process.env.TRIBUTARY_PROOF_LOG_DIR;
+    if (logDir) appendFileSync(join(logDir, `${this.name}.log`), `${tag} ${line}\n`);
+    let entry:
+      | { msg?: string; to?: KafkaStreamsState; url?: string; level?: number; tasks?: string[] }
+      | undefined;
     try {
       entry = JSON.parse(line);
     } catch {
@@ -125,16 +133,20 @@ export class WorkerProcess {
     }
     if (entry?.msg === 'state change' && entry.to) this.states.push(entry.to);
     if (entry?.msg === 'operations endpoint listening' && entry.url) this.#url = entry.url;
+    if (entry?.msg === 'tasks assigned' && entry.tasks) this.assignments.push(entry.tasks);
     // Keep what explains a failure: warnings, errors, state changes, lifecycle lines.
-    if ((entry?.level ?? 0) >= 40 || entry?.msg === 'state change' || entry?.msg === 'stopped')
-      this.log.push(`${tag} ${line}`);
+    const lifecycle = ['state change', 'stopped', 'tasks assigned', 'tasks closed'];
+    if ((entry?.level ?? 0) >= 40 || lifecycle.includes(entry?.msg ?? '')) this.log.push(`${tag} ${line}`);
     for (const wake of this.#waiters.splice(0)) wake();
   }
 
-  /** Resolves once the current process logged `state` (or had it before); rejects if it exits or times out. */
-  async waitFor(state: KafkaStreamsState, timeoutMs = 60_000): Promise<void> {
+  /**
+   * Resolves once the current process logged `state` - at or after position `since` of `states` (default: at any
+   * time); rejects if it exits or times out.
+   */
+  async waitFor(state: KafkaStreamsState, timeoutMs = 60_000, since = 0): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!this.states.includes(state)) {
+    while (!this.states.includes(state, since)) {
       if (!this.#child) throw new Error(`${this.name} exited before reaching ${state}:\n${this.tail()}`);
       if (Date.now() > deadline)
         throw new Error(
