@@ -4,11 +4,12 @@
 // Each is measured with records piped one by one (`await pipeInput`) and as lists of 10k (`pipeRecordList`); both
 // process and commit every record completely before the next, through the serdes. Outputs are read with the clock
 // stopped: the figure is the driver's, not the test's reading.
-// Run: npm run bench -- driver-throughput [records]
+// Run: npm run bench -- driver-throughput [records] [a|b]   (a letter runs only that case)
 import { Serdes, StreamsBuilder, TimeWindows, type Topology, TopologyTestDriver } from '../index.js';
 import { type Figure, printFigures, Stopwatch } from './support/report.js';
 
 const N = Number(process.argv[2] ?? 1_000_000);
+const ONLY = process.argv[3];
 const BATCH = 10_000;
 const S = Serdes.string();
 const D = Serdes.double();
@@ -107,6 +108,7 @@ const cases: Case[] = [
 ];
 const figures: Figure[] = [];
 for (const c of cases) {
+  if (ONLY !== undefined && !c.name.startsWith(`(${ONLY})`)) continue;
   figures.push(await measure(c, 'pipeInput'));
   figures.push(await measure(c, 'pipeRecordList'));
 }
