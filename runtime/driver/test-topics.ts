@@ -25,6 +25,14 @@ export interface SerializedInput {
  */
 export interface InputSink {
   pipe(topic: string, records: Iterator<SerializedInput>): Promise<void>;
+  /** One record, without the iterator and record objects a list needs (`pipeInput` is the common call in tests). */
+  pipeOne(
+    topic: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    timestamp: number,
+    headers: Headers,
+  ): Promise<void>;
 }
 
 export interface InputTopicOptions {
@@ -70,7 +78,14 @@ export class TestInputTopic<K, V> {
 
   /** Pipes one record and processes it (and everything it causes) before resolving. */
   pipeInput(key: K | null, value: V | null, timestampMs?: number, headers: Headers = {}): Promise<void> {
-    return this.sink.pipe(this.name, [this.serialize(key, value, timestampMs, headers)][Symbol.iterator]());
+    const topic = this.name;
+    return this.sink.pipeOne(
+      topic,
+      key == null ? null : this.keySerde.serialize(topic, key as NonNullable<K>, headers),
+      value == null ? null : this.valueSerde.serialize(topic, value as NonNullable<V>, headers),
+      timestampMs ?? this.nextTimestamp(),
+      headers,
+    );
   }
 
   /** Pipes a record without a key. */

@@ -46,6 +46,19 @@ type SerdeOf<T> = Serde<NonNullable<T>>;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** What the driver knows about one topic, looked up once per record written to or piped into it. */
+interface TopicState {
+  readonly name: string;
+  /** The task whose source reads the topic (its records are processed in turn). */
+  readonly reader: StreamTask | undefined;
+  /** Internal topics are not kept for reading (repartition topics would grow without bound). */
+  readonly internal: boolean;
+  nextOffset: number;
+  /** Records written and not read yet; the same array as in `outputs` once the topic got a record. */
+  outputs: OutputRecord[] | undefined;
+  produced: boolean;
+}
+
 export class TopologyTestDriver {
   readonly applicationId: string;
   private readonly clock: { nowMs: number };
@@ -55,7 +68,8 @@ export class TopologyTestDriver {
   private readonly readers = new Map<string, StreamTask>();
   /** Records written to each topic and not yet read by an output topic. */
   private readonly outputs = new Map<string, OutputRecord[]>();
-  private readonly nextOffset = new Map<string, number>();
+  /** Created on a topic's first record, once the driver is initialized (readers are known). */
+  private readonly topicStates = new Map<string, TopicState>();
   private readonly produced = new Set<string>();
   private readonly internalTopics: ReadonlySet<string>;
   private readonly state: DriverState;
@@ -106,6 +120,7 @@ export class TopologyTestDriver {
     for (const task of this.taskList) {
       for (const topic of task.inputTopics()) this.readers.set(topic, task);
     }
+    this.topicStates.clear(); // states made before every reader was known (nothing is piped before this point)
     this.initialized = true;
   }
 
@@ -147,7 +162,11 @@ export class TopologyTestDriver {
       name,
       keySerde,
       valueSerde,
-      { pipe: (topic, records) => this.pipe(topic, records) },
+      {
+        pipe: (topic, records) => this.pipe(topic, records),
+        pipeOne: (topic, key, value, timestamp, headers) =>
+          this.pipeOne(topic, key, value, timestamp, headers),
+      },
       options.startTimestampMs ?? this.config.startTimeMs ?? 0,
       options.autoAdvanceMs ?? 0,
     );
@@ -263,31 +282,84 @@ export class TopologyTestDriver {
     // Fast path: nothing in flight, so process synchronously and hand back a settled promise.
     if (this.initialized && this.inFlight === 0 && !this.closed) {
       try {
-        const r = this.pipeNext(topic, records);
+        const r = this.pipeNext(this.inputTopic(topic), records);
         return r === undefined ? RESOLVED : this.track(r);
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    return this.serialized(() => this.pipeNext(topic, records));
+    return this.serialized(() => this.pipeNext(this.inputTopic(topic), records));
+  }
+
+  /** `pipe` of a single record, without an iterator. */
+  private pipeOne(
+    topic: string,
+    key: Buffer | null,
+    value: Buffer | null,
+    timestamp: number,
+    headers: Headers,
+  ): Promise<void> {
+    if (this.initialized && this.inFlight === 0 && !this.closed) {
+      try {
+        const r = this.processInput(this.inputTopic(topic), key, value, timestamp, headers);
+        return r === undefined ? RESOLVED : this.track(r);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.serialized(() => this.processInput(this.inputTopic(topic), key, value, timestamp, headers));
+  }
+
+  private inputTopic(topic: string): TopicState {
+    const state = this.topicState(topic);
+    if (state.reader === undefined)
+      throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
+    return state;
+  }
+
+  private topicState(topic: string): TopicState {
+    let state = this.topicStates.get(topic);
+    if (state === undefined) {
+      state = {
+        name: topic,
+        reader: this.readers.get(topic),
+        internal: this.internalTopics.has(topic),
+        nextOffset: 0,
+        outputs: this.outputs.get(topic),
+        produced: this.produced.has(topic),
+      };
+      this.topicStates.set(topic, state);
+    }
+    return state;
   }
 
   /** Processes the records one by one, each completely (and committed) before the next. */
-  private pipeNext(topic: string, records: Iterator<SerializedInput>): Promise<void> | undefined {
-    const task = this.readers.get(topic);
-    if (!task) throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
+  private pipeNext(topic: TopicState, records: Iterator<SerializedInput>): Promise<void> | undefined {
     for (let next = records.next(); !next.done; next = records.next()) {
       const { key, value, timestamp, headers } = next.value;
-      task.addRecord(this.rawRecord(topic, key, value, timestamp, headers));
-      const r = this.settle();
+      const r = this.processInput(topic, key, value, timestamp, headers);
       if (isPromise(r)) return r.then(() => this.pipeNext(topic, records));
     }
     return undefined;
   }
 
+  /** Processes one input record completely (repartition topics too) and commits. */
+  private processInput(
+    topic: TopicState,
+    key: Buffer | null,
+    value: Buffer | null,
+    timestamp: number,
+    headers: Headers,
+  ): MaybePromise<void> {
+    (topic.reader as StreamTask).addRecord(this.rawRecord(topic, key, value, timestamp, headers));
+    return this.settle();
+  }
+
   /** Processes until no task has input left (repartition topics included), then commits every task. */
   private settle(): MaybePromise<void> {
-    for (const task of this.taskList) {
+    const tasks = this.taskList;
+    for (let i = 0; i < tasks.length; i++) {
+      const task = tasks[i];
       if (task.bufferedRecords === 0) continue;
       const r = task.process();
       return isPromise(r) ? r.then(() => this.settle()) : this.settle();
@@ -297,50 +369,55 @@ export class TopologyTestDriver {
 
   /** Commit phase 1 for every task; flushing caches may produce more input (repartition), processed first. */
   private flushAll(from: number): MaybePromise<void> {
-    for (let i = from; i < this.taskList.length; i++) {
-      const r = this.taskList[i].prepareCommit();
+    const tasks = this.taskList;
+    for (let i = from; i < tasks.length; i++) {
+      const r = tasks[i].prepareCommit();
       if (isPromise(r)) return r.then(() => this.flushAll(i + 1));
     }
-    for (const task of this.taskList) if (task.bufferedRecords > 0) return this.settle();
+    for (let i = 0; i < tasks.length; i++) if (tasks[i].bufferedRecords > 0) return this.settle();
     return this.commitAll(0);
   }
 
   private commitAll(from: number): MaybePromise<void> {
     const offsets = this.state.changelogEndOffsets();
-    for (let i = from; i < this.taskList.length; i++) {
-      const r = this.taskList[i].postCommit(offsets);
+    const tasks = this.taskList;
+    for (let i = from; i < tasks.length; i++) {
+      const r = tasks[i].postCommit(offsets);
       if (isPromise(r)) return r.then(() => this.commitAll(i + 1));
     }
   }
 
   private rawRecord(
-    topic: string,
+    topic: TopicState,
     key: Buffer | null,
     value: Buffer | null,
     timestamp: number,
     headers: Headers,
   ): RawRecord {
-    const offset = this.nextOffset.get(topic) ?? 0;
-    this.nextOffset.set(topic, offset + 1);
-    return { topic, partition: 0, offset, key, value, timestamp, headers };
+    return { topic: topic.name, partition: 0, offset: topic.nextOffset++, key, value, timestamp, headers };
   }
 
   private collector(): RecordCollector {
     return {
       send: (record) => {
-        this.produced.add(record.topic);
+        const topic = this.topicState(record.topic);
+        if (!topic.produced) {
+          topic.produced = true;
+          this.produced.add(record.topic);
+        }
         // As in Kafka Streams' driver, a record written to a topic the topology reads is processed in turn.
-        const reader = this.readers.get(record.topic);
-        if (reader) {
-          reader.addRecord(
-            this.rawRecord(record.topic, record.key, record.value, record.timestamp, record.headers),
+        if (topic.reader !== undefined) {
+          topic.reader.addRecord(
+            this.rawRecord(topic, record.key, record.value, record.timestamp, record.headers),
           );
         }
-        // Internal topics are not kept for reading (repartition topics would grow without bound).
-        if (this.internalTopics.has(record.topic)) return;
-        const list = this.outputs.get(record.topic);
-        if (list) list.push(record);
-        else this.outputs.set(record.topic, [record]);
+        if (topic.internal) return;
+        if (topic.outputs !== undefined) {
+          topic.outputs.push(record);
+        } else {
+          topic.outputs = [record];
+          this.outputs.set(record.topic, topic.outputs);
+        }
       },
       partitionsFor: () => 1,
     };

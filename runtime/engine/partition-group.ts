@@ -5,8 +5,14 @@
 import type { RawRecord } from './raw-record.js';
 
 export class InputPartition {
-  records: RawRecord[] = [];
-  head = 0;
+  /**
+   * Buffered records are `records[head..tail)`. Consumed slots are cleared and the array is reused from the start
+   * once drained: the test driver buffers one record at a time, and a fresh array per record cost a backing store
+   * allocation (~150 bytes) each.
+   */
+  private records: (RawRecord | undefined)[] = [];
+  private head = 0;
+  private tail = 0;
   /** Largest timestamp seen on this partition (-1 before the first record). */
   partitionTime = -1;
   /** Offset of the next record to process; -1 until known. */
@@ -20,7 +26,44 @@ export class InputPartition {
   ) {}
 
   get buffered(): number {
-    return this.records.length - this.head;
+    return this.tail - this.head;
+  }
+
+  /** Timestamp of the next record (call only when `buffered > 0`). */
+  headTimestamp(): number {
+    return (this.records[this.head] as RawRecord).timestamp;
+  }
+
+  push(record: RawRecord): void {
+    this.records[this.tail++] = record;
+  }
+
+  /** Appends many; moves the live records to the front first when most of the array is consumed slots. */
+  pushAll(records: readonly RawRecord[]): void {
+    if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.records = this.records.slice(this.head, this.tail);
+      this.tail -= this.head;
+      this.head = 0;
+    }
+    for (let i = 0; i < records.length; i++) this.records[this.tail++] = records[i];
+  }
+
+  /** Takes the next record (call only when `buffered > 0`). */
+  shift(): RawRecord {
+    const record = this.records[this.head] as RawRecord;
+    this.records[this.head++] = undefined;
+    if (this.head === this.tail) {
+      this.head = 0;
+      this.tail = 0;
+    }
+    return record;
+  }
+
+  /** Drops the buffered records. */
+  clear(): void {
+    this.records = [];
+    this.head = 0;
+    this.tail = 0;
   }
 }
 
@@ -39,6 +82,8 @@ export class PartitionGroup {
 
   /** The partition's state, created on first use. */
   partition(topic: string, partition: number): InputPartition {
+    const current = this.current;
+    if (current !== undefined && current.topic === topic && current.partition === partition) return current;
     let list = this.byTopic.get(topic);
     if (!list) {
       list = [];
@@ -55,17 +100,12 @@ export class PartitionGroup {
 
   add(topic: string, partition: number, records: readonly RawRecord[]): void {
     if (records.length === 0) return;
-    const q = this.partition(topic, partition);
-    if (q.head > 1024 && q.head * 2 > q.records.length) {
-      q.records = q.records.slice(q.head);
-      q.head = 0;
-    }
-    for (const r of records) q.records.push(r);
+    this.partition(topic, partition).pushAll(records);
     this.buffered += records.length;
   }
 
   push(record: RawRecord): void {
-    this.partition(record.topic, record.partition).records.push(record);
+    this.partition(record.topic, record.partition).push(record);
     this.buffered++;
   }
 
@@ -80,29 +120,31 @@ export class PartitionGroup {
 
   next(): RawRecord | undefined {
     if (this.buffered === 0) return undefined;
+    const all = this.all;
     let best: InputPartition | undefined;
-    for (const q of this.all) {
-      if (q.head >= q.records.length) continue;
-      if (!best || q.records[q.head].timestamp < best.records[best.head].timestamp) best = q;
+    if (all.length === 1) {
+      best = all[0];
+    } else {
+      let bestTimestamp = 0;
+      for (let i = 0; i < all.length; i++) {
+        const q = all[i];
+        if (q.buffered === 0) continue;
+        const ts = q.headTimestamp();
+        if (best === undefined || ts < bestTimestamp) {
+          best = q;
+          bestTimestamp = ts;
+        }
+      }
     }
-    if (!best) return undefined;
-    const record = best.records[best.head];
-    best.head++;
-    if (best.head === best.records.length) {
-      best.records = [];
-      best.head = 0;
-    }
+    if (best === undefined || best.buffered === 0) return undefined;
     this.buffered--;
     this.current = best;
-    return record;
+    return best.shift();
   }
 
   /** Drops all buffered records (positions stay). */
   clear(): void {
-    for (const q of this.all) {
-      q.records = [];
-      q.head = 0;
-    }
+    for (const q of this.all) q.clear();
     this.buffered = 0;
   }
 
@@ -111,8 +153,7 @@ export class PartitionGroup {
     const q = this.byTopic.get(topic)?.[partition];
     if (!q) return;
     this.buffered -= q.buffered;
-    q.records = [];
-    q.head = 0;
+    q.clear();
   }
 
   /** Consumed positions of every partition that has one. */

@@ -134,6 +134,12 @@ export class ProcessorNode implements InternalProcessorContext {
   }
 
   forward(record: StreamRecord<unknown, unknown>, childName?: string): MaybePromise<void> {
+    if (this.pending === undefined && childName === undefined) {
+      // The hot path (nothing queued, every child): one call less per hop than going through forwardNow.
+      const children = this.children;
+      const r = children.length === 1 ? children[0].process(record) : forwardFrom(children, 0, record);
+      return r !== undefined && isPromise(r) ? this.setPending(r) : undefined;
+    }
     if (this.pending) {
       const queued = this.pending.then(() => this.forwardNow(record, childName));
       return this.setPending(queued);

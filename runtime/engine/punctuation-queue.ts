@@ -49,7 +49,7 @@ export class PunctuationQueue {
 
   /** Fires every schedule due at `nowMs`, in the order they were scheduled; true if any fired. */
   mayPunctuate(nowMs: number): MaybePromise<boolean> {
-    if (this.nextDueMs() > nowMs) return false;
+    if (this.schedules.length === 0 || this.nextDueMs() > nowMs) return false;
     const due = this.schedules.filter((s) => s.nextMs <= nowMs);
     return this.fire(due, 0, nowMs);
   }
