@@ -457,6 +457,7 @@ export class StreamThread implements RebalanceListener {
     const assigned = this.#consumer.assignment();
     if (assigned.length > 0) {
       // Re-read from the committed offsets: what the closed tasks had fetched is gone with them.
+      this.#setState('REBALANCING');
       await this.#tasks.assign(assigned);
       await this.#consumer.seekToCommitted(assigned);
     }
