@@ -30,6 +30,8 @@ describe('KafkaStreams stream-table join', () => {
       .to(output, { key: S, value: S });
     // Many table rows (older) and orders (newer) for the last rows: with small polls the orders arrive while most
     // rows are still on the broker.
+    // Recent timestamps: records older than the topics' retention (7 days) would be deleted by the broker mid-test.
+    const base = Date.now() - 600_000;
     const rows = 3_000;
     const pad = 'p'.repeat(200);
     await produce(
@@ -37,13 +39,13 @@ describe('KafkaStreams stream-table join', () => {
       Array.from({ length: rows }, (_, i) => ({
         key: `item-${i}`,
         value: `${i}${pad}`,
-        timestamp: 1_000 + i,
+        timestamp: base + i,
       })),
     );
     const ordered = Array.from({ length: 100 }, (_, i) => rows - 100 + i);
     await produce(
       orders,
-      ordered.map((i) => ({ key: `item-${i}`, value: `order-${i}`, timestamp: 100_000 + i })),
+      ordered.map((i) => ({ key: `item-${i}`, value: `order-${i}`, timestamp: base + 100_000 + i })),
     );
     const worker = new Worker(builder.build(), {
       applicationId: uniqueName('join-app'),
