@@ -13,16 +13,17 @@ import {
   alertingTopology,
   type CardinalityGuardConfig,
   cardinalityGuardTopology,
+  DEFAULT_MONITORING_TOPICS,
   defineAlertRule,
   type Metric,
   type MonitoringSerdes,
+  type MonitoringTopics,
   type Rejection,
   type Rollup,
   type RollupsConfig,
   rollupsTopology,
   Serdes,
   type StoreType,
-  DEFAULT_MONITORING_TOPICS as T,
   type TestRecord,
   TopologyTestDriver,
 } from 'tributary';
@@ -163,8 +164,9 @@ export async function runPipelineOnDriver(
   workload: readonly RawInput[],
   serdes: MonitoringSerdes,
   clients: MonitoringSerdes,
-  storeType: StoreType = 'rocksdb',
+  options: { readonly storeType?: StoreType; readonly topics?: MonitoringTopics } = {},
 ): Promise<PipelineResults> {
+  const { storeType = 'rocksdb', topics: T = DEFAULT_MONITORING_TOPICS } = options;
   const S = Serdes.string();
   const B = Serdes.bytes();
   for (const [serde, topic] of [
@@ -181,11 +183,13 @@ export async function runPipelineOnDriver(
   }
 
   const guard = new TopologyTestDriver(
-    cardinalityGuardTopology({ serdes, storeType, ...PIPELINE_CONFIG.guard }),
+    cardinalityGuardTopology({ serdes, storeType, topics: T, ...PIPELINE_CONFIG.guard }),
   );
-  const rollups = new TopologyTestDriver(rollupsTopology({ serdes, storeType, ...PIPELINE_CONFIG.rollups }));
+  const rollups = new TopologyTestDriver(
+    rollupsTopology({ serdes, storeType, topics: T, ...PIPELINE_CONFIG.rollups }),
+  );
   const alerting = new TopologyTestDriver(
-    alertingTopology({ serdes, storeType, ...PIPELINE_CONFIG.alerting }),
+    alertingTopology({ serdes, storeType, topics: T, ...PIPELINE_CONFIG.alerting }),
   );
   try {
     await Promise.all([guard.init(), rollups.init(), alerting.init()]);
