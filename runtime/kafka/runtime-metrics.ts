@@ -15,4 +15,6 @@ export const RUNTIME_METRICS = {
   /** Records applied to global stores. */
   globalRecords: 'global-records-total',
   rebalances: 'rebalance-total',
+  /** Partitions paused because their task's buffer stayed above maxBufferedRecordsPerPartition. */
+  backpressurePauses: 'backpressure-pause-total',
 } as const;

@@ -203,7 +203,10 @@ export class TaskManager {
         }
       }
     }
-    if (pause.length > 0) this.options.consumer.pause(pause);
+    if (pause.length > 0) {
+      this.options.consumer.pause(pause);
+      this.options.metrics.increment(RUNTIME_METRICS.backpressurePauses, {}, pause.length);
+    }
     if (resume.length > 0) this.options.consumer.resume(resume);
   }
 

@@ -135,7 +135,7 @@ describe('KafkaStreams failures', () => {
     expectCounts(await consumeToEnd(kafka, output), 3);
   }, 60_000);
 
-  it('a slow processor runs in slices: poll() stays within max.poll.interval.ms, no rebalance', async () => {
+  it('a slow processor runs in slices: poll() stays within max.poll.interval.ms, no rebalance; full buffers pause their partition', async () => {
     const { input, output } = await topics(1);
     const builder = new StreamsBuilder();
     builder
@@ -163,6 +163,8 @@ describe('KafkaStreams failures', () => {
       stateDir: dirs.create(),
       sessionTimeoutMs: 6_000,
       maxPollIntervalMs: 6_000,
+      // A small buffer: the partition is paused while its records wait, and resumed as they drain.
+      maxBufferedRecordsPerPartition: 50,
     });
     await worker.start();
     // 400 x 20 ms = 8 s of processing, longer than max.poll.interval.ms.
@@ -170,6 +172,7 @@ describe('KafkaStreams failures', () => {
     await worker.close();
     expect(worker.errors).toEqual([]);
     expect(metric(worker, 'rebalance-total')).toBe(0);
+    expect(metric(worker, 'backpressure-pause-total')).toBeGreaterThan(0);
     expect(worker.states).toEqual(['CREATED', 'REBALANCING', 'RUNNING', 'PENDING_SHUTDOWN', 'NOT_RUNNING']);
     const out = await consumeToEnd(kafka, output);
     expect(out.map((r) => r.value)).toEqual(records.map((r) => r.value));
