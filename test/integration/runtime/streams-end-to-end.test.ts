@@ -133,6 +133,32 @@ describe('KafkaStreams end to end', () => {
     expect(ticks.slice(0, 5).map((r) => r.value)).toEqual(['1', '2', '3', '4', '5']);
   });
 
+  it('fails to start with a clear error when joined topics are not co-partitioned', async () => {
+    const orders = uniqueName('orders');
+    const prices = uniqueName('prices');
+    const out = uniqueName('out');
+    await createTopics(kafka, [
+      { topic: orders, numPartitions: 2 },
+      { topic: prices, numPartitions: 3 },
+      { topic: out },
+    ]);
+    const builder = new StreamsBuilder();
+    const table = builder.table(prices, { key: S, value: S, name: 'copart-prices' });
+    builder
+      .stream(orders, { key: S, value: S })
+      .join(table, (o, p) => `${o}@${p}`)
+      .to(out, { key: S, value: S });
+    const worker = new Worker(builder.build(), {
+      applicationId: uniqueName('copart-app'),
+      stateDir: dirs.create(),
+    });
+    const failure = worker.streams.start();
+    await expect(failure).rejects.toThrow('must have the same number of partitions');
+    await expect(failure).rejects.toThrow(`${orders} (2), ${prices} (3)`);
+    expect(worker.streams.state()).toBe('ERROR');
+    await worker.close();
+  });
+
   it('fails to start with a clear error when a source topic is missing', async () => {
     const missing = uniqueName('absent');
     const out = uniqueName('out');
