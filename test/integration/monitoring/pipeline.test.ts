@@ -9,7 +9,7 @@ import {
   rollupsTopology,
 } from 'tributary';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createTopics, type Kafka, kafkaClient, uniqueName } from '../../support/kafka.js';
+import { createTopics, kafkaClient, uniqueName } from '../../support/kafka.js';
 import {
   CLOSING_TIMES,
   PIPELINE_CONFIG,
