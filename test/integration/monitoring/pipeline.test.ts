@@ -25,6 +25,9 @@ const kafka = kafkaClient();
 const dirs = new StateDirs();
 afterAll(() => dirs.cleanup());
 
+/** Whether the applications are stopped and started again between the phases of the workload. */
+type Restarts = 'none' | 'with-local-state' | 'without-local-state';
+
 interface RawRecord {
   readonly partition: number;
   readonly key: Buffer | null;
@@ -42,7 +45,7 @@ class OutputCollector {
 
   private constructor(
     topics: readonly string[],
-    private readonly workers: readonly Worker[],
+    private readonly workers: () => readonly Worker[],
   ) {
     for (const topic of topics) this.records.set(topic, []);
     this.#consumer = kafka.consumer({
@@ -51,7 +54,7 @@ class OutputCollector {
     });
   }
 
-  static async start(topics: readonly string[], workers: readonly Worker[]): Promise<OutputCollector> {
+  static async start(topics: readonly string[], workers: () => readonly Worker[]): Promise<OutputCollector> {
     const collector = new OutputCollector(topics, workers);
     await collector.#consumer.connect();
     await collector.#consumer.subscribe({ topics: [...topics] });
@@ -74,10 +77,10 @@ class OutputCollector {
     const deadline = Date.now() + timeoutMs;
     let lastReport = Date.now();
     while ([...counts].some(([topic, n]) => this.count(topic) < n)) {
-      const failed = this.workers.find((w) => w.streams.state() === 'ERROR');
+      const failed = this.workers().find((w) => w.streams.state() === 'ERROR');
       if (failed) throw new Error(`a worker failed: ${failed.streams.error?.message}`);
       if (Date.now() > deadline) {
-        const dropped = this.workers.flatMap((w) =>
+        const dropped = this.workers().flatMap((w) =>
           w.streams.metrics().filter((m) => m.name === 'dropped-records-total'),
         );
         throw new Error(
@@ -124,6 +127,7 @@ async function runOnKafka(
   clients: MonitoringSerdes,
   topics: MonitoringTopics,
   expected: PipelineResults,
+  restarts: Restarts,
 ): Promise<Record<keyof MonitoringTopics, RawRecord[]>> {
   await createTopics(kafka, [
     { topic: topics.raw, numPartitions: 3 },
@@ -150,15 +154,19 @@ async function runOnKafka(
       timestamp: NOON,
     })),
   );
-  const app = (name: string) => ({
-    applicationId: uniqueName(`monitoring-${name}`),
-    stateDir: dirs.create(),
-  });
-  const workers = [
-    new Worker(cardinalityGuardTopology({ serdes, topics, ...PIPELINE_CONFIG.guard }), app('guard')),
-    new Worker(rollupsTopology({ serdes, topics, ...PIPELINE_CONFIG.rollups }), app('rollups')),
-    new Worker(alertingTopology({ serdes, topics, ...PIPELINE_CONFIG.alerting }), app('alerting')),
-  ];
+  const apps = [
+    { name: 'guard', topology: () => cardinalityGuardTopology({ serdes, topics, ...PIPELINE_CONFIG.guard }) },
+    { name: 'rollups', topology: () => rollupsTopology({ serdes, topics, ...PIPELINE_CONFIG.rollups }) },
+    { name: 'alerting', topology: () => alertingTopology({ serdes, topics, ...PIPELINE_CONFIG.alerting }) },
+  ].map((app) => ({ ...app, applicationId: uniqueName(`monitoring-${app.name}`), stateDir: dirs.create() }));
+  const startWorkers = async () => {
+    const started = apps.map(
+      (app) => new Worker(app.topology(), { applicationId: app.applicationId, stateDir: app.stateDir }),
+    );
+    for (const worker of started) await worker.start();
+    return started;
+  };
+  let workers: Worker[] = [];
   const outputs: Array<[keyof MonitoringTopics, number]> = [
     ['valid', expected.valid.length],
     ['rejected', expected.rejected.length],
@@ -169,11 +177,11 @@ async function runOnKafka(
   ];
   const collector = await OutputCollector.start(
     outputs.map(([key]) => topics[key]),
-    workers,
+    () => workers,
   );
   const timeoutMs = Number(process.env.MONITORING_IT_TIMEOUT_MS ?? 300_000);
   try {
-    for (const worker of workers) await worker.start();
+    workers = await startWorkers();
     // In time order, as collectors write: the data, then each round of closing samples once everything before it
     // went through the guard. Kafka interleaves partitions in any order, but only within a phase, whose time span
     // (30 minutes of data) stays below the grace periods: no sample is late, as on the driver.
@@ -194,6 +202,14 @@ async function runOnKafka(
       );
       const validSoFar = expected.valid.filter((r) => r.timestamp < before).length;
       await collector.waitFor(new Map([[topics.valid, validSoFar]]), timeoutMs);
+      if (restarts === 'none' || i === phases.length - 1) continue;
+      // Stop every application and start it again: on its local state, or on none (restored from changelogs).
+      for (const worker of workers) {
+        await worker.close();
+        expect(worker.errors).toEqual([]);
+      }
+      if (restarts === 'without-local-state') for (const app of apps) app.stateDir = dirs.create();
+      workers = await startWorkers();
     }
     await collector.waitFor(new Map(outputs.map(([key, n]) => [topics[key], n])), timeoutMs);
     // A little longer: an extra record (a duplicate) would show.
@@ -209,49 +225,55 @@ async function runOnKafka(
 }
 
 describe('monitoring topologies on Kafka', () => {
-  it('guard -> rollups, alerting chained on the broker publish what the driver publishes', {
-    timeout: 600_000,
-  }, async () => {
-    const workload = pipelineWorkload();
-    const suffix = uniqueName('m');
-    const topics: MonitoringTopics = {
-      raw: `${suffix}.metrics.raw`,
-      valid: `${suffix}.metrics.valid`,
-      rejected: `${suffix}.metrics.rejected`,
-      rollup1m: `${suffix}.metrics.rollup.1m`,
-      rollup5m: `${suffix}.metrics.rollup.5m`,
-      rollup1h: `${suffix}.metrics.rollup.1h`,
-      alertRules: `${suffix}.alert.rules`,
-      alerts: `${suffix}.alerts.triggered`,
-    };
-    const driverRegistry = mockRegistry();
-    const expected = await runPipelineOnDriver(workload, driverRegistry.serdes, driverRegistry.clients, {
-      topics,
-    });
+  const cases: ReadonlyArray<[Restarts, string]> = [
+    ['none', 'guard -> rollups, alerting chained on the broker publish what the driver publishes'],
+    ['with-local-state', 'the same with every application restarted between phases on its local state'],
+    ['without-local-state', 'the same with every application restarted between phases without local state'],
+  ];
+  for (const [restarts, title] of cases)
+    it(title, { timeout: 600_000 }, async () => {
+      const workload = pipelineWorkload();
+      const suffix = uniqueName('m');
+      const topics: MonitoringTopics = {
+        raw: `${suffix}.metrics.raw`,
+        valid: `${suffix}.metrics.valid`,
+        rejected: `${suffix}.metrics.rejected`,
+        rollup1m: `${suffix}.metrics.rollup.1m`,
+        rollup5m: `${suffix}.metrics.rollup.5m`,
+        rollup1h: `${suffix}.metrics.rollup.1h`,
+        alertRules: `${suffix}.alert.rules`,
+        alerts: `${suffix}.alerts.triggered`,
+      };
+      const driverRegistry = mockRegistry();
+      const expected = await runPipelineOnDriver(workload, driverRegistry.serdes, driverRegistry.clients, {
+        topics,
+      });
 
-    const { serdes, clients } = mockRegistry();
-    const actual = await runOnKafka(workload, serdes, clients, topics, expected);
-    for (const [topic, serde] of [
-      [topics.valid, clients.metric],
-      [topics.rejected, clients.rejection],
-      [topics.alerts, clients.alert],
-      [topics.rollup1m, clients.rollup],
-      [topics.rollup5m, clients.rollup],
-      [topics.rollup1h, clients.rollup],
-    ] as const) {
-      await serde.prepare?.({ topic, isKey: false });
-    }
-    expect(canonical(decoded(actual.valid, clients.metric, topics.valid))).toEqual(canonical(expected.valid));
-    expect(canonical(decoded(actual.rejected, clients.rejection, topics.rejected))).toEqual(
-      canonical(expected.rejected),
-    );
-    expect(canonical(decoded(actual.alerts, clients.alert, topics.alerts))).toEqual(
-      canonical([...expected.guardAlerts, ...expected.alerts]),
-    );
-    for (const level of ['rollup1m', 'rollup5m', 'rollup1h'] as const) {
-      expect(canonical(decoded(actual[level], clients.rollup, topics[level])), level).toEqual(
-        canonical(expected[level]),
+      const { serdes, clients } = mockRegistry();
+      const actual = await runOnKafka(workload, serdes, clients, topics, expected, restarts);
+      for (const [topic, serde] of [
+        [topics.valid, clients.metric],
+        [topics.rejected, clients.rejection],
+        [topics.alerts, clients.alert],
+        [topics.rollup1m, clients.rollup],
+        [topics.rollup5m, clients.rollup],
+        [topics.rollup1h, clients.rollup],
+      ] as const) {
+        await serde.prepare?.({ topic, isKey: false });
+      }
+      expect(canonical(decoded(actual.valid, clients.metric, topics.valid))).toEqual(
+        canonical(expected.valid),
       );
-    }
-  });
+      expect(canonical(decoded(actual.rejected, clients.rejection, topics.rejected))).toEqual(
+        canonical(expected.rejected),
+      );
+      expect(canonical(decoded(actual.alerts, clients.alert, topics.alerts))).toEqual(
+        canonical([...expected.guardAlerts, ...expected.alerts]),
+      );
+      for (const level of ['rollup1m', 'rollup5m', 'rollup1h'] as const) {
+        expect(canonical(decoded(actual[level], clients.rollup, topics[level])), level).toEqual(
+          canonical(expected[level]),
+        );
+      }
+    });
 });
