@@ -122,12 +122,14 @@ export class KafkaStreams {
       );
     }
     this.#setState('REBALANCING');
-    this.#starting = this.#start().catch(async (error) => {
+    const started = this.#start().catch(async (error) => {
       await this.#release();
       this.#fail(error);
       throw error;
     });
-    return this.#starting;
+    // close() waits for the start; the failure itself is the caller's (and the exception handler's) to see.
+    this.#starting = started.catch(() => undefined);
+    return started;
   }
 
   /**
@@ -239,11 +241,7 @@ export class KafkaStreams {
   }
 
   async #close(): Promise<void> {
-    try {
-      await this.#starting;
-    } catch {
-      // start() failed: its error is already reported; release what is left.
-    }
+    await this.#starting;
     try {
       await this.#thread?.shutdown();
     } finally {

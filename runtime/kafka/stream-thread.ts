@@ -491,10 +491,7 @@ export class StreamThread implements RebalanceListener {
   // ---- rebalance listener (called inside poll, between processing slices) ----
 
   async onPartitionsRevoked(partitions: readonly TopicPartition[]): Promise<void> {
-    this.#assignmentReceived = false;
-    this.#setState('REBALANCING');
-    this.#o.metrics.increment(RUNTIME_METRICS.rebalances, {});
-    const revoked = this.#tasks.tasksOf(partitions);
+    const revoked = this.#rebalanceStarted(partitions);
     if (revoked.length === 0) return;
     try {
       await this.#commit(new Set(revoked));
@@ -517,13 +514,18 @@ export class StreamThread implements RebalanceListener {
   }
 
   async onPartitionsLost(partitions: readonly TopicPartition[]): Promise<void> {
-    this.#assignmentReceived = false;
-    this.#setState('REBALANCING');
-    this.#o.metrics.increment(RUNTIME_METRICS.rebalances, {});
-    const lost = this.#tasks.tasksOf(partitions);
+    const lost = this.#rebalanceStarted(partitions);
     if (lost.length === 0) return;
     this.#log.warn({ tasks: lost.map((t) => t.id) }, 'partitions lost: closing their tasks without commit');
     await this.#giveUp(lost, 'migrated');
+  }
+
+  /** Partitions go away: the worker is rebalancing; returns the tasks owning them. */
+  #rebalanceStarted(partitions: readonly TopicPartition[]): ActiveTask[] {
+    this.#assignmentReceived = false;
+    this.#setState('REBALANCING');
+    this.#o.metrics.increment(RUNTIME_METRICS.rebalances, {});
+    return this.#tasks.tasksOf(partitions);
   }
 
   onAssignmentReceived(): void {
