@@ -461,6 +461,8 @@ export class StreamThread implements RebalanceListener {
       await this.#tasks.assign(assigned);
       await this.#consumer.seekToCommitted(assigned);
     }
+    // The assignment is known (also when the failure interrupted onPartitionsAssigned before it was reported).
+    this.#assignmentReceived = true;
     this.#updateState();
   }
 
