@@ -19,8 +19,12 @@ export interface TimeSegmentedParts<K, V> extends StoreParts<K, V> {
 export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
   readonly retentionMs: number;
   protected readonly clock: RetentionClock;
-  /** What local state last received: metadata, and the segment bound below which it dropped everything. */
-  private persistedMeta = new Map<string, Buffer>();
+  /**
+   * What local state last received: the observed time and the shape's own metadata (as numbers: comparing them
+   * costs nothing, the test driver commits after every record), and the segment bound below which it dropped
+   * everything.
+   */
+  private persistedObserved = -1;
   private persistedDrop: number | undefined;
 
   constructor(
@@ -52,7 +56,8 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
     return andThen(this.core.local.getMeta(RetentionClock.metaName), (observed) => {
       this.clock.readMeta(observed);
       return andThen(this.loadedMore(), () => {
-        this.persistedMeta = this.currentMeta();
+        this.persistedObserved = this.clock.observedTime;
+        this.persistedMore();
         this.persistedDrop = undefined;
       });
     });
@@ -87,24 +92,33 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
    * to this store then costs no write at all (the test driver commits after every record).
    */
   protected override commitExtras(): CommitExtras | undefined {
-    const meta = this.currentMeta();
-    const changed = [...meta].some(([name, value]) => !this.persistedMeta.get(name)?.equals(value));
+    const observed = this.clock.observedTime;
+    const changed = observed !== this.persistedObserved || this.moreMetaChanged();
     const drop = this.clock.dropSegmentsBelow();
     const dropped = drop !== undefined && drop !== this.persistedDrop;
     if (!changed && !dropped) return undefined;
-    this.persistedMeta = meta;
+    let meta: Map<string, Buffer> | undefined;
+    if (changed) {
+      meta = new Map<string, Buffer>();
+      this.clock.writeMeta(meta);
+      this.moreMeta(meta);
+      this.persistedObserved = observed;
+      this.persistedMore();
+    }
     if (dropped) this.persistedDrop = drop;
-    return { meta: changed ? meta : undefined, dropSegmentsBelow: dropped ? drop : undefined };
+    return { meta, dropSegmentsBelow: dropped ? drop : undefined };
   }
 
-  private currentMeta(): Map<string, Buffer> {
-    const meta = new Map<string, Buffer>();
-    this.clock.writeMeta(meta);
-    this.moreMeta(meta);
-    return meta;
-  }
-
+  /** Metadata of the shape itself (window stores with duplicates: the sequence number). */
   protected moreMeta(_meta: Map<string, Buffer>): void {}
+
+  /** Whether `moreMeta` would write something else than local state last got. */
+  protected moreMetaChanged(): boolean {
+    return false;
+  }
+
+  /** Local state got what `moreMeta` writes now. */
+  protected persistedMore(): void {}
 
   protected override committed(): void {
     this.clock.commit();

@@ -36,6 +36,8 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
   private readonly retainDuplicates: boolean;
   private seq = 0;
   private committedSeq = 0;
+  /** The sequence number local state last got in its metadata. */
+  private persistedSeq = -1;
 
   constructor(parts: WindowStoreParts<K, V>) {
     const size = parts.windowSizeMs;
@@ -178,6 +180,14 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
     const seq = Buffer.allocUnsafe(4);
     seq.writeUInt32BE(this.seq, 0);
     meta.set(SEQ_META, seq);
+  }
+
+  protected override moreMetaChanged(): boolean {
+    return this.retainDuplicates && this.seq !== this.persistedSeq;
+  }
+
+  protected override persistedMore(): void {
+    this.persistedSeq = this.seq;
   }
 
   protected override committed(): void {
