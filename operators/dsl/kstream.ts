@@ -70,14 +70,24 @@ export class KStream<K, V> {
     return addProcessor(this.position, kind, supplier, { name: options?.name });
   }
 
-  /** Keeps the records for which `predicate` holds. */
+  /** Keeps the records for which `predicate` holds; a type-guard predicate narrows the value type. */
+  filter<V2 extends V>(predicate: (key: K, value: V) => value is V2, options?: Named): KStream<K, V2>;
+  filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V>;
   filter(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
     const node = this.add('filter', () => new FilterProcessor(predicate as never, true), options);
     return this.next(node, options, {});
   }
 
-  /** Drops the records for which `predicate` holds. */
-  filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V> {
+  /** Drops the records for which `predicate` holds; a type-guard predicate narrows to the other values. */
+  filterNot<V2 extends V>(
+    predicate: (key: K, value: V) => value is V2,
+    options?: Named,
+  ): KStream<K, Exclude<V, V2>>;
+  filterNot(predicate: (key: K, value: V) => boolean, options?: Named): KStream<K, V>;
+  filterNot<V2 extends V>(
+    predicate: (key: K, value: V) => boolean,
+    options?: Named,
+  ): KStream<K, V> | KStream<K, Exclude<V, V2>> {
     const node = this.add('filterNot', () => new FilterProcessor(predicate as never, false), options);
     return this.next(node, options, {});
   }
@@ -130,8 +140,8 @@ export class KStream<K, V> {
    * Splits the stream by predicates: `split().branch(p1, { name: 'a' }).branch(p2).defaultBranch()` returns the
    * branches by name; `split({ name: 'route-' })` prefixes those names, as in Kafka Streams.
    */
-  split<P extends string = ''>(options: { readonly name?: P } = {}): BranchedKStream<K, V, P, never> {
-    return new BranchedKStream<K, V, P, never>(this, options.name);
+  split<P extends string = ''>(options: { readonly name?: P } = {}): BranchedKStream<K, V, P> {
+    return new BranchedKStream<K, V, P>(this, options.name);
   }
 
   /** Records of both streams, in the order they arrive. */
@@ -291,8 +301,15 @@ export class KStream<K, V> {
   }
 }
 
-/** Kafka Streams' BranchedKStream: collects branches, then returns them by name (prefix + branch name). */
-export class BranchedKStream<K, V, P extends string, Names extends string> {
+/** The streams a split returns: each branch name (with the split's prefix) to its stream. */
+export type Branches<K, P extends string, B> = { [N in keyof B as `${P}${N & string}`]: KStream<K, B[N]> };
+
+/**
+ * Kafka Streams' BranchedKStream: collects branches, then returns them by name (prefix + branch name). `B` maps each
+ * branch name to its value type: a type-guard predicate narrows its branch.
+ */
+// biome-ignore lint/complexity/noBannedTypes: the empty record is where branch types accumulate.
+export class BranchedKStream<K, V, P extends string, B = {}> {
   private readonly branches: Array<{ name: string; predicate: (key: K, value: V) => boolean }> = [];
 
   /** @internal */
@@ -302,23 +319,23 @@ export class BranchedKStream<K, V, P extends string, Names extends string> {
   ) {}
 
   /** Adds a branch; a record goes to the first branch whose predicate holds. Unnamed branches are named 1, 2, ... */
-  branch<N extends string = `${number}`>(
-    predicate: (key: K, value: V) => boolean,
+  branch<N extends string = `${number}`, V2 extends V = V>(
+    predicate: ((key: K, value: V) => value is V2) | ((key: K, value: V) => boolean),
     options: { readonly name?: N } = {},
-  ): BranchedKStream<K, V, P, Names | N> {
+  ): BranchedKStream<K, V, P, B & { [n in N]: V2 }> {
     this.branches.push({ name: options.name ?? String(this.branches.length + 1), predicate });
-    return this as unknown as BranchedKStream<K, V, P, Names | N>;
+    return this as unknown as BranchedKStream<K, V, P, B & { [n in N]: V2 }>;
   }
 
   /** Finishes with a branch for records no predicate matched (named `0` unless given). */
   defaultBranch<N extends string = '0'>(
     options: { readonly name?: N } = {},
-  ): Record<`${P}${Names | N}`, KStream<K, V>> {
+  ): Branches<K, P, B & { [n in N]: V }> {
     return this.finish(options.name ?? '0');
   }
 
   /** Finishes without a default branch: records no predicate matched are dropped. */
-  noDefaultBranch(): Record<`${P}${Names}`, KStream<K, V>> {
+  noDefaultBranch(): Branches<K, P, B> {
     return this.finish(undefined);
   }
 

@@ -30,6 +30,23 @@ describe('DSL types', () => {
     >();
   });
 
+  it('type-guard predicates narrow filter, filterNot and split branches', () => {
+    type Event = { kind: 'metric'; value: number } | { kind: 'log'; line: string };
+    const isMetric = (_k: string, e: Event): e is Extract<Event, { kind: 'metric' }> => e.kind === 'metric';
+    const b = new StreamsBuilder();
+    const events = b.stream('events', { key: Serdes.string(), value: Serdes.json<Event>() });
+    expectTypeOf(events.filter(isMetric)).toEqualTypeOf<KStream<string, { kind: 'metric'; value: number }>>();
+    expectTypeOf(events.filterNot(isMetric)).toEqualTypeOf<KStream<string, { kind: 'log'; line: string }>>();
+    expectTypeOf(events.filter((k) => k.length > 0)).toEqualTypeOf<KStream<string, Event>>();
+    // TypeScript infers a type predicate from a narrowing arrow function: no annotation needed.
+    expectTypeOf(events.filter((_k, e) => e.kind === 'log')).toEqualTypeOf<
+      KStream<string, { kind: 'log'; line: string }>
+    >();
+    const branches = events.split().branch(isMetric, { name: 'metrics' }).defaultBranch({ name: 'other' });
+    expectTypeOf(branches.metrics).toEqualTypeOf<KStream<string, { kind: 'metric'; value: number }>>();
+    expectTypeOf(branches.other).toEqualTypeOf<KStream<string, Event>>();
+  });
+
   it('split branches are typed by their names', () => {
     const b = new StreamsBuilder();
     const branches = b
