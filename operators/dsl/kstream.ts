@@ -308,7 +308,7 @@ export type Branches<K, P extends string, B> = { [N in keyof B as `${P}${N & str
  * Kafka Streams' BranchedKStream: collects branches, then returns them by name (prefix + branch name). `B` maps each
  * branch name to its value type: a type-guard predicate narrows its branch.
  */
-// biome-ignore lint/complexity/noBannedTypes: the empty record is where branch types accumulate.
+// The empty record is where branch types accumulate.
 export class BranchedKStream<K, V, P extends string, B = {}> {
   private readonly branches: Array<{ name: string; predicate: (key: K, value: V) => boolean }> = [];
 
