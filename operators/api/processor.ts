@@ -1,4 +1,5 @@
 import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { StreamsMetrics } from '../../runtime/engine/metrics.js';
 import type { StateStore } from '../../state/api/state-store.js';
 import type { RecordMetadata, StreamRecord } from './record.js';
 
@@ -43,6 +44,11 @@ export interface ProcessorContext<KForward = unknown, VForward = unknown> {
   schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable;
   /** Asks for a commit as soon as possible. */
   commit(): void;
+  /**
+   * The application's metrics (exported to Prometheus by the runtime, readable from the test driver): count what
+   * your processor drops or skips, e.g. `metrics.increment('dropped-records-total', { task, processor, reason })`.
+   */
+  readonly metrics: StreamsMetrics;
 }
 
 /**

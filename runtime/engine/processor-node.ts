@@ -36,11 +36,10 @@ export interface TaskServices {
 
 /**
  * The context DSL processors get: the public ProcessorContext plus what the engine's own operators need
- * (metrics, their node name). Not exported from the package root.
+ * (their node name, counting drops). Not exported from the package root.
  */
 export interface InternalProcessorContext<K = unknown, V = unknown> extends ProcessorContext<K, V> {
   readonly nodeName: string;
-  readonly metrics: StreamsMetrics;
   /** Counts a record an operator dropped on purpose (late, null key...): dropped-records-total{task, processor, reason}. */
   recordDropped(reason: string): void;
 }
