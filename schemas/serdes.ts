@@ -33,6 +33,14 @@ function utf8(data: string): Buffer {
   return out;
 }
 
+/**
+ * @internal Whether `serde` is the built-in string serde: for an ASCII string its bytes are the string's char codes,
+ * which lets stores derive their keys without a serde call (state/internals/key-encoder.ts).
+ */
+export function isStringSerde(serde: unknown): boolean {
+  return serde === stringSerde;
+}
+
 const stringSerde: Serde<string> = {
   name: 'string',
   orderPreserving: true,

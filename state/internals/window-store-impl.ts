@@ -38,6 +38,9 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
   private committedSeq = 0;
   /** The sequence number local state last got in its metadata. */
   private persistedSeq = -1;
+  private lastKey: unknown = undefined;
+  private lastWindowStart = -1;
+  private lastWindowKey = '';
 
   constructor(parts: WindowStoreParts<K, V>) {
     const size = parts.windowSizeMs;
@@ -56,12 +59,27 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
       this.seq = (this.seq + 1) % (MAX_SEQ + 1);
       seq = encodeSeq(this.seq);
     }
-    this.core.put(
-      this.keys.encode(key) + encodeTime(windowStart) + seq,
-      key,
-      value,
-      this.timestampFor(value),
-    );
+    const storeKey =
+      seq === NO_SEQ
+        ? this.windowKey(key, windowStart)
+        : this.keys.encode(key) + encodeTime(windowStart) + seq;
+    this.core.put(storeKey, key, value, this.timestampFor(value));
+  }
+
+  /**
+   * The store key of a window without duplicates. The last one is remembered (primitive keys only: an object could
+   * have been mutated since): an aggregation fetches a window and then puts it, and building the key again would also
+   * mean flattening and hashing a new concatenated string in the cache's map.
+   */
+  private windowKey(key: K, windowStart: number): string {
+    if (key === this.lastKey && windowStart === this.lastWindowStart && typeof key !== 'object') {
+      return this.lastWindowKey;
+    }
+    const storeKey = this.keys.encode(key) + encodeTime(windowStart) + NO_SEQ;
+    this.lastKey = key;
+    this.lastWindowStart = windowStart;
+    this.lastWindowKey = storeKey;
+    return storeKey;
   }
 
   fetch(key: K, windowStart: number): MaybePromise<V | undefined>;
@@ -77,10 +95,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
       return andThen(this.fetchRange(key, timeFrom, timeFrom, false), (found) => found[0]?.value);
     }
     // A window newer than anything committed cannot be in local state: no RocksDB read for a new window.
-    return this.core.get(
-      this.keys.encode(key) + encodeTime(timeFrom) + NO_SEQ,
-      timeFrom <= this.clock.committedTime,
-    );
+    return this.core.get(this.windowKey(key, timeFrom), timeFrom <= this.clock.committedTime);
   }
 
   backwardFetch(key: K, timeFrom: number, timeTo: number): MaybePromise<WindowedValue<V>[]> {
