@@ -1,6 +1,7 @@
 // KTable updates travel between table operators as Changes: the new value and the value it replaced (null for an
 // insert; a null new value is a delete). KTable.toStream() turns them back into plain records.
 import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { InternalProcessorContext } from '../../runtime/engine/processor-node.js';
 import type { ProcessorContext } from '../api/processor.js';
 import type { Headers, ValueAndTimestamp } from '../api/record.js';
 
@@ -22,6 +23,7 @@ export interface ForwarderOptions {
 interface CachingStore {
   setFlushListener?(
     listener: (key: unknown, newValue: unknown, oldValue: unknown, timestamp: number) => MaybePromise<void>,
+    sendOldValues?: boolean,
   ): boolean;
 }
 
@@ -30,7 +32,8 @@ interface CachingStore {
  * the store's flush listener forwards deduplicated updates at commit; otherwise every update is forwarded at once.
  */
 export class TableForwarder {
-  private readonly cached: boolean;
+  /** The store emits the updates at flush (caching enabled): `maybeForward` does nothing. */
+  readonly cached: boolean;
 
   constructor(
     store: CachingStore,
@@ -39,21 +42,25 @@ export class TableForwarder {
   ) {
     const plain = options.plainValues === true;
     const timestampOf = options.timestampOf;
+    // Old values cost a deserialization per emit: only for a downstream that reads them.
+    const sendOldValues = (ctx as Partial<InternalProcessorContext>).childrenReadOldValues ?? true;
     this.cached =
-      store.setFlushListener?.((key, newValue, oldValue, timestamp) =>
-        ctx.forward({
-          key,
-          value: {
-            newValue: plain
-              ? (newValue ?? null)
-              : ((newValue as ValueAndTimestamp<unknown> | null)?.value ?? null),
-            oldValue: plain
-              ? (oldValue ?? null)
-              : ((oldValue as ValueAndTimestamp<unknown> | null)?.value ?? null),
-          },
-          timestamp: timestampOf ? timestampOf(key) : timestamp,
-          headers: NO_HEADERS,
-        }),
+      store.setFlushListener?.(
+        (key, newValue, oldValue, timestamp) =>
+          ctx.forward({
+            key,
+            value: {
+              newValue: plain
+                ? (newValue ?? null)
+                : ((newValue as ValueAndTimestamp<unknown> | null)?.value ?? null),
+              oldValue: plain
+                ? (oldValue ?? null)
+                : ((oldValue as ValueAndTimestamp<unknown> | null)?.value ?? null),
+            },
+            timestamp: timestampOf ? timestampOf(key) : timestamp,
+            headers: NO_HEADERS,
+          }),
+        sendOldValues,
       ) ?? false;
   }
 

@@ -1,6 +1,7 @@
 // Processors of the stateless KTable operators. They receive and forward Changes; when materialized they also keep
 // their result in a store (and let its cache deduplicate what they forward).
 import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { IgnoresOldValues } from '../../runtime/engine/processor-node.js';
 import type { KeyValueStore } from '../../state/api/key-value-store.js';
 import type { Processor, ProcessorContext } from '../api/processor.js';
 import type { StreamRecord, ValueAndTimestamp } from '../api/record.js';
@@ -74,7 +75,10 @@ export class TableMapValuesProcessor extends TableTransform {
 }
 
 /** KTable.toStream(): each Change becomes a record with the new value (null for a delete). */
-export class TableToStreamProcessor implements Processor<unknown, Change<unknown>, unknown, unknown> {
+export class TableToStreamProcessor
+  implements Processor<unknown, Change<unknown>, unknown, unknown>, IgnoresOldValues
+{
+  readonly ignoresOldValues = true;
   private ctx!: ProcessorContext<unknown, unknown>;
   constructor(private readonly keyMapper: ((key: unknown, value: unknown) => unknown) | undefined) {}
   init(context: ProcessorContext<unknown, unknown>): void {

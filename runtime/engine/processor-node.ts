@@ -36,12 +36,24 @@ export interface TaskServices {
 
 /**
  * The context DSL processors get: the public ProcessorContext plus what the engine's own operators need
- * (their node name, counting drops). Not exported from the package root.
+ * (metrics, their node name). Not exported from the package root.
  */
 export interface InternalProcessorContext<K = unknown, V = unknown> extends ProcessorContext<K, V> {
   readonly nodeName: string;
+  readonly metrics: StreamsMetrics;
   /** Counts a record an operator dropped on purpose (late, null key...): dropped-records-total{task, processor, reason}. */
   recordDropped(reason: string): void;
+  /** False when no child reads `Change.oldValue` of what this node forwards to all children (see IgnoresOldValues). */
+  readonly childrenReadOldValues: boolean;
+}
+
+/**
+ * Implemented by processors that receive KTable Changes and never read `Change.oldValue` (KTable.toStream()): a store
+ * upstream whose updates only reach such processors need not deserialize old values (Kafka Streams, likewise, sends
+ * old values only where a downstream operator asks for them).
+ */
+export interface IgnoresOldValues {
+  readonly ignoresOldValues: true;
 }
 
 /** An error thrown by a processor, tagged with the node it came from (the innermost one). */
@@ -118,6 +130,12 @@ export class ProcessorNode implements InternalProcessorContext {
 
   get metrics(): StreamsMetrics {
     return this.task.metrics;
+  }
+
+  get childrenReadOldValues(): boolean {
+    return this.children.some(
+      (child) => (child.processor as Partial<IgnoresOldValues>).ignoresOldValues !== true,
+    );
   }
 
   recordMetadata(): RecordMetadata | undefined {
