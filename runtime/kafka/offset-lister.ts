@@ -8,21 +8,34 @@
  */
 import { RdKafka } from '@confluentinc/kafka-javascript';
 import type { PartitionOffset } from './delivery-tracker.js';
-import { call, type NativeConsumer, type NativeProducer } from './rdkafka.js';
+import { call, ErrorCodes, type NativeConsumer, type NativeProducer } from './rdkafka.js';
 import type { TopicPartition } from './records.js';
 
 export class OffsetLister {
   readonly #admin: RdKafka.IAdminClient;
   readonly #timeoutMs: number;
+  readonly #retryForMs: number;
 
-  constructor(client: NativeConsumer | NativeProducer, timeoutMs: number) {
+  /**
+   * `timeoutMs` bounds one request; leader changes are retried for `retryForMs` (default 30 s: a broker killed
+   * outright loses its leaderships only after the controller's broker session timeout, 9 s by default).
+   */
+  constructor(
+    client: NativeConsumer | NativeProducer,
+    timeoutMs: number,
+    retryForMs = Math.max(timeoutMs, 30_000),
+  ) {
     this.#admin = RdKafka.AdminClient.createFrom(client);
     this.#timeoutMs = timeoutMs;
+    this.#retryForMs = retryForMs;
   }
 
   /**
    * 'earliest': the log start offset. 'latest': the high watermark, or with readCommitted the last stable offset
-   * (where a read_committed reader has seen everything committed).
+   * (where a read_committed reader has seen everything committed). Failures a leader change explains (no leader
+   * known yet, not the leader any more, broker gone) are retried for `retryForMs`: when a broker dies, its
+   * partitions have no leader for the few seconds before the controller elects new ones (measured on the 3-broker
+   * cluster: ERR__NOENT from the admin client), and that must not stop a worker.
    */
   async list(
     partitions: readonly TopicPartition[],
@@ -30,6 +43,22 @@ export class OffsetLister {
     readCommitted: boolean,
   ): Promise<PartitionOffset[]> {
     if (partitions.length === 0) return [];
+    const deadline = Date.now() + this.#retryForMs;
+    for (;;) {
+      try {
+        return await this.#listOnce(partitions, spec, readCommitted);
+      } catch (error) {
+        if (!isLeaderChange(error) || Date.now() + RETRY_BACKOFF_MS >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS));
+      }
+    }
+  }
+
+  async #listOnce(
+    partitions: readonly TopicPartition[],
+    spec: 'earliest' | 'latest',
+    readCommitted: boolean,
+  ): Promise<PartitionOffset[]> {
     const offset = spec === 'earliest' ? RdKafka.OffsetSpec.EARLIEST : RdKafka.OffsetSpec.LATEST;
     const results = await call<RdKafka.ListOffsetsResult[]>((cb) =>
       this.#admin.listOffsets(
@@ -44,7 +73,43 @@ export class OffsetLister {
       ),
     );
     const failed = results.find((r) => r.error);
-    if (failed) throw failed.error;
+    if (failed) {
+      // Per-partition errors come as plain objects: keep their code and flags, with a message naming the partition.
+      const e = failed.error as { message?: string; code?: number; isRetriable?: boolean };
+      throw Object.assign(
+        new Error(
+          `ListOffsets of ${failed.topic}-${failed.partition} failed: ${e.message ?? JSON.stringify(e)}`,
+        ),
+        { code: e.code, isRetriable: e.isRetriable },
+      );
+    }
     return results.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset }));
   }
+}
+
+const RETRY_BACKOFF_MS = 250;
+
+/** Error codes of a partition between leaders (or of its broker being unreachable meanwhile). */
+const LEADER_CHANGE = new Set(
+  [
+    'ERR__NOENT',
+    'ERR_LEADER_NOT_AVAILABLE',
+    'ERR_NOT_LEADER_FOR_PARTITION',
+    'ERR_FENCED_LEADER_EPOCH',
+    'ERR_UNKNOWN_LEADER_EPOCH',
+    'ERR_OFFSET_NOT_AVAILABLE',
+    'ERR_BROKER_NOT_AVAILABLE',
+    'ERR_REPLICA_NOT_AVAILABLE',
+    'ERR__TRANSPORT',
+    'ERR__TIMED_OUT',
+    'ERR_REQUEST_TIMED_OUT',
+    'ERR__ALL_BROKERS_DOWN',
+  ].map((name) => ErrorCodes[name]),
+);
+
+function isLeaderChange(error: unknown): boolean {
+  const e = error as { code?: number; isRetriable?: boolean } | null;
+  return (
+    e !== null && typeof e === 'object' && (e.isRetriable === true || LEADER_CHANGE.has(e.code as number))
+  );
 }
