@@ -18,6 +18,7 @@ export {
 } from './enums.js';
 export { type Metric, metricSchema } from './metric.js';
 export { MONITORING_NAMESPACE } from './namespace.js';
+export { type Notification, notificationSchema } from './notification.js';
 export { type Rejection, rejectionSchema } from './rejection.js';
 export { type Rollup, rollupSchema } from './rollup.js';
 export { type MonitoringSerdes, monitoringSerdes } from './serdes.js';

@@ -4,6 +4,7 @@ import type { Serde } from '../serde.js';
 import { type Alert, alertSchema } from './alert.js';
 import { type AlertRule, alertRuleSchema } from './alert-rule.js';
 import { type Metric, metricSchema } from './metric.js';
+import { type Notification, notificationSchema } from './notification.js';
 import { type Rejection, rejectionSchema } from './rejection.js';
 import { type Rollup, rollupSchema } from './rollup.js';
 
@@ -13,6 +14,7 @@ export interface MonitoringSerdes {
   readonly alertRule: Serde<AlertRule>;
   readonly alert: Serde<Alert>;
   readonly rejection: Serde<Rejection>;
+  readonly notification: Serde<Notification>;
 }
 
 /** Avro serdes for the monitoring records, each paired with the TypeScript type its schema matches. */
@@ -23,5 +25,6 @@ export function monitoringSerdes(registry: RegistryClient, options?: AvroSerdeOp
     alertRule: avroSerde<AlertRule>(alertRuleSchema, registry, options),
     alert: avroSerde<Alert>(alertSchema, registry, options),
     rejection: avroSerde<Rejection>(rejectionSchema, registry, options),
+    notification: avroSerde<Notification>(notificationSchema, registry, options),
   };
 }

@@ -8,6 +8,7 @@ export type {
   LabelMatcher,
   Metric,
   MonitoringSerdes,
+  Notification,
   Rejection,
   RejectionReason,
   Rollup,
@@ -18,6 +19,7 @@ export {
   alertSchema,
   metricSchema,
   monitoringSerdes,
+  notificationSchema,
   rejectionSchema,
   rollupSchema,
 } from '../../schemas/monitoring/index.js';
@@ -39,6 +41,24 @@ export { InvalidRuleError } from './lib/rules/compiled-rule.js';
 export { type AlertRuleDefinition, defineAlertRule, formatRule } from './lib/rules/define-rule.js';
 export { parseSeriesKey, type Series, seriesKey } from './lib/series/series-key.js';
 export { DDSketch, decodeSketch, encodeSketch } from './lib/sketch/index.js';
+export {
+  type NotificationDelivery,
+  NotificationDeliveryError,
+  type PublishNotification,
+  topicDelivery,
+} from './notifications/delivery.js';
+export { NOTIFICATION_METRICS } from './notifications/notifier.js';
+export {
+  DEFAULT_NOTIFICATION_DEDUP,
+  type NotificationDedupConfig,
+} from './notifications/redis-dedup.js';
+export { DEFAULT_NOTIFICATION_ROUTES, type NotificationRoute } from './notifications/routes.js';
+export { type WebhookDeliveryOptions, webhookDelivery } from './notifications/webhook-delivery.js';
+export {
+  DEFAULT_NOTIFICATIONS_TOPIC,
+  type NotificationsConfig,
+  notificationsTopology,
+} from './notifications.js';
 export {
   DEFAULT_ROLLUP_WINDOWS,
   ROLLUP_STORES,
