@@ -30,6 +30,12 @@ export {
   cardinalityGuardTopology,
 } from './cardinality-guard.js';
 export { DEFAULT_MONITORING_TOPICS, type MonitoringTopics, type MonitoringTopologyConfig } from './config.js';
+export { REPLICATION_LABELS } from './enrichment/region-enricher.js';
+export {
+  DEFAULT_GLOBAL_METRICS_TOPIC,
+  type RegionEnrichmentConfig,
+  regionEnrichmentTopology,
+} from './enrichment.js';
 export { alertFingerprint } from './lib/alerts/fingerprint.js';
 export {
   type CardinalityPolicy,
