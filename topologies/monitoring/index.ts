@@ -36,6 +36,8 @@ export {
   type RegionEnrichmentConfig,
   regionEnrichmentTopology,
 } from './enrichment.js';
+export type { IngestStats } from './ingest/ingest-app.js';
+export { type IngestServer, type IngestServerConfig, startIngestServer } from './ingest/ingest-server.js';
 export { alertFingerprint } from './lib/alerts/fingerprint.js';
 export {
   type CardinalityPolicy,
