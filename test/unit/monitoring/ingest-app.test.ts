@@ -45,7 +45,10 @@ class App {
       // A string body would get text/plain from fetch itself: bytes go without a Content-Type.
       ...(body === undefined ? {} : { body: contentType ? body : Buffer.from(body) }),
     });
-    return { status: response.status, body: await response.json() };
+    return {
+      status: response.status,
+      body: (await response.json()) as Awaited<ReturnType<App['request']>>['body'],
+    };
   }
 
   close(): Promise<void> {
