@@ -36,6 +36,8 @@ export class CacheEntry<V> {
    */
   oldBytes: Buffer | null | undefined = undefined;
   timestamp = 0;
+  /** The key's bytes once a flush needed them (changelog records); the same for the entry's whole life. */
+  keyBytes: Buffer | undefined = undefined;
 
   constructor(
     readonly namespace: CacheNamespace<V>,
@@ -222,6 +224,11 @@ export class CacheNamespace<V> {
     entry.bytes = bytes;
     this.cache.cleanList<V>().append(entry);
     this.setSize(entry, sizeOf(entry.key, bytes));
+  }
+
+  /** The least recently written dirty entry (flushed first). */
+  oldestDirty(): CacheEntry<V> | undefined {
+    return this.dirty.head;
   }
 
   /** The dirty entries in flush order (a snapshot: flushing may change the list). */

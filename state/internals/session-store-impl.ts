@@ -2,7 +2,7 @@ import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
 import type { KeyValue, Windowed } from '../../operators/api/record.js';
 import type { SessionStore } from '../api/session-store.js';
 import { entriesOf } from './async-entries.js';
-import { after, checkTime, decodeTime, encodeTime, MAX_TIME } from './key-codec.js';
+import { after, checkTime, decodeTime, encodeTime, flat, MAX_TIME } from './key-codec.js';
 import type { CoreEntry } from './store-core.js';
 import { type TimeSegmentedParts, TimeSegmentedStore } from './time-segmented-store.js';
 
@@ -34,7 +34,7 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
       throw new RangeError(`store ${this.name}: session end ${end} is before its start ${start}`);
     this.clock.observe(end);
     if (this.clock.isExpired(end)) return;
-    const key = this.keys.encode(session.key) + encodeTime(end) + encodeTime(start);
+    const key = flat(this.keys.encode(session.key) + encodeTime(end) + encodeTime(start));
     this.core.put(key, session.key, value, this.timestampFor(value));
   }
 
@@ -61,7 +61,7 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
   fetchSession(key: K, sessionStart: number, sessionEnd: number): MaybePromise<V | undefined> {
     if (sessionStart < 0 || sessionEnd < 0 || this.clock.isExpired(sessionEnd)) return undefined;
     return this.core.get(
-      this.keys.encode(key) + encodeTime(sessionEnd) + encodeTime(sessionStart),
+      flat(this.keys.encode(key) + encodeTime(sessionEnd) + encodeTime(sessionStart)),
       sessionEnd <= this.clock.committedTime,
     );
   }

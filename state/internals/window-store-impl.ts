@@ -1,5 +1,5 @@
 import { andThen, type MaybePromise } from '../../common/maybe-promise.js';
-import type { KeyValue, Windowed } from '../../operators/api/record.js';
+import type { KeyValue, TimeWindow, Windowed } from '../../operators/api/record.js';
 import type { WindowedValue, WindowStore } from '../api/window-store.js';
 import { entriesOf } from './async-entries.js';
 import {
@@ -9,6 +9,7 @@ import {
   decodeTime,
   encodeSeq,
   encodeTime,
+  flat,
   MAX_SEQ,
   MAX_TIME,
 } from './key-codec.js';
@@ -44,7 +45,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
 
   constructor(parts: WindowStoreParts<K, V>) {
     const size = parts.windowSizeMs;
-    super(parts, SUFFIX, (keyObject, key) => windowed(keyObject, decodeTime(key, key.length - SUFFIX), size));
+    super(parts, SUFFIX, windowedKeys(size));
     this.windowSizeMs = size;
     this.retainDuplicates = parts.retainDuplicates;
   }
@@ -62,7 +63,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
     const storeKey =
       seq === NO_SEQ
         ? this.windowKey(key, windowStart)
-        : this.keys.encode(key) + encodeTime(windowStart) + seq;
+        : flat(this.keys.encode(key) + encodeTime(windowStart) + seq);
     this.core.put(storeKey, key, value, this.timestampFor(value));
   }
 
@@ -75,7 +76,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
     if (key === this.lastKey && windowStart === this.lastWindowStart && typeof key !== 'object') {
       return this.lastWindowKey;
     }
-    const storeKey = this.keys.encode(key) + encodeTime(windowStart) + NO_SEQ;
+    const storeKey = flat(this.keys.encode(key) + encodeTime(windowStart) + NO_SEQ);
     this.lastKey = key;
     this.lastWindowStart = windowStart;
     this.lastWindowKey = storeKey;
@@ -218,6 +219,19 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
 
 function windowed<K>(key: K, start: number, size: number): Windowed<K> {
   return { key, window: { start, end: start + size } };
+}
+
+/**
+ * The keys flush listeners get. Updates of one window come together (every key of a tumbling window, in turn), so
+ * the last TimeWindow (readonly) is shared by the next emit of the same window instead of allocated again.
+ */
+function windowedKeys(size: number): (keyObject: unknown, storeKey: string) => Windowed<unknown> {
+  let window: TimeWindow = { start: -1, end: -1 };
+  return (keyObject, storeKey) => {
+    const start = decodeTime(storeKey, storeKey.length - SUFFIX);
+    if (start !== window.start) window = { start, end: start + size };
+    return { key: keyObject, window };
+  };
 }
 
 /** Orders window entries by window start, then key bytes, then sequence number (fetchAll's documented order). */

@@ -42,12 +42,21 @@ export class InMemoryLocalStore implements LocalStore {
   apply(batch: LocalBatch): void {
     const drop = batch.dropSegmentsBelow;
     if (drop !== undefined) this.dropBelow(drop);
-    for (const [key, value] of batch.writes) {
-      const segment = batch.segmentOf(key);
-      if (drop === undefined || segment >= drop) this.write(segment, key, value);
-    }
+    // forEach with a callback made once: no iterator and no [key, value] array per write (commits after every
+    // record in the test driver).
+    this.applying = batch;
+    batch.writes.forEach(this.applyWrite);
+    this.applying = undefined;
     this.putMeta(batch.meta);
   }
+
+  private applying: LocalBatch | undefined;
+  private readonly applyWrite = (value: Buffer | null, key: string): void => {
+    const batch = this.applying as LocalBatch;
+    const segment = batch.segmentOf(key);
+    const drop = batch.dropSegmentsBelow;
+    if (drop === undefined || segment >= drop) this.write(segment, key, value);
+  };
 
   restore(batch: RestoreBatch): void {
     const drop = batch.dropSegmentsBelow;
