@@ -71,6 +71,25 @@ export interface Position {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+  /** Committed with the offset: carries the partition time across restarts (see encodePartitionTime). */
+  readonly metadata?: string;
+}
+
+const PARTITION_TIME_PREFIX = 'tributary.pt:';
+
+/**
+ * Offset-commit metadata holding a partition's time, so that a task resuming the partition starts from the stream
+ * time it had reached (Kafka Streams commits partition time in offset metadata too) instead of from nothing.
+ */
+export function encodePartitionTime(partitionTimeMs: number): string | undefined {
+  return partitionTimeMs >= 0 ? `${PARTITION_TIME_PREFIX}${partitionTimeMs}` : undefined;
+}
+
+/** The partition time in committed metadata, or -1 when it holds none (or another application's text). */
+export function decodePartitionTime(metadata: string | undefined): number {
+  if (metadata === undefined || !metadata.startsWith(PARTITION_TIME_PREFIX)) return -1;
+  const ms = Number(metadata.slice(PARTITION_TIME_PREFIX.length));
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : -1;
 }
 
 export class PartitionGroup {
@@ -159,9 +178,16 @@ export class PartitionGroup {
   /** Consumed positions of every partition that has one. */
   consumed(): Position[] {
     const out: Position[] = [];
-    for (const q of this.all)
-      if (q.consumedOffset >= 0)
-        out.push({ topic: q.topic, partition: q.partition, offset: q.consumedOffset });
+    for (const q of this.all) {
+      if (q.consumedOffset < 0) continue;
+      const metadata = encodePartitionTime(q.partitionTime);
+      out.push({
+        topic: q.topic,
+        partition: q.partition,
+        offset: q.consumedOffset,
+        ...(metadata ? { metadata } : {}),
+      });
+    }
     return out;
   }
 

@@ -22,7 +22,7 @@ import {
   StreamsError,
 } from './error-handlers.js';
 import { type Counter, METRICS, type StreamsMetrics } from './metrics.js';
-import { type InputPartition, PartitionGroup, type Position } from './partition-group.js';
+import { decodePartitionTime, type InputPartition, PartitionGroup, type Position } from './partition-group.js';
 import { ProcessorFailure, ProcessorNode, type TaskServices } from './processor-node.js';
 import { PunctuationQueue } from './punctuation-queue.js';
 import type { RawRecord } from './raw-record.js';
@@ -353,13 +353,21 @@ export class StreamTask implements TaskServices {
     return this.input.committed();
   }
 
-  /** Sets the committed positions known at assignment (from the group's committed offsets). */
+  /**
+   * Sets the committed positions known at assignment (from the group's committed offsets). Partition times committed
+   * with them restore the task's stream time, so stream-time punctuation and `currentStreamTimeMs()` continue where
+   * the previous owner of the task stopped.
+   */
   setCommittedOffsets(offsets: readonly Position[]): void {
     for (const o of offsets) {
       const p = this.input.partition(o.topic, o.partition);
       p.committedOffset = o.offset;
       p.consumedOffset = o.offset;
+      const partitionTime = decodePartitionTime(o.metadata);
+      if (partitionTime > p.partitionTime) p.partitionTime = partitionTime;
+      if (partitionTime > this.streamTime) this.streamTime = partitionTime;
     }
+    this.committedStreamTime = this.streamTime;
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@ export type LibrdKafkaError = RdKafka.LibrdKafkaError;
 export type RdMessage = RdKafka.Message;
 export type RdTopicPartition = RdKafka.TopicPartition;
 export type RdTopicPartitionOffset = RdKafka.TopicPartitionOffset;
+export type RdCommittedOffset = RdKafka.TopicPartitionOffsetAndMetadata;
 export type ConsumerConfig = RdKafka.ConsumerGlobalConfig & RdKafka.ConsumerTopicConfig;
 export type ProducerConfig = RdKafka.ProducerGlobalConfig & RdKafka.ProducerTopicConfig;
 

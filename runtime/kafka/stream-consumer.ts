@@ -19,6 +19,7 @@
  *   same member, which co-partitioned joins need. librdkafka offers no custom assignor.
  */
 import type { MaybePromise } from '../../common/maybe-promise.js';
+import type { Position } from '../engine/partition-group.js';
 import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
 import { classifyKafkaError, errorCode, KafkaRuntimeError, wrapKafkaError } from './kafka-errors.js';
 import {
@@ -31,6 +32,7 @@ import {
   type NativeConsumer,
   OFFSET_BEGINNING,
   OFFSET_END,
+  type RdCommittedOffset,
   type RdMessage,
   type RdTopicPartition,
   type RdTopicPartitionOffset,
@@ -216,19 +218,30 @@ export class StreamConsumer {
 
   /** Committed offsets (next offset to read) per tpKey; partitions without a commit are absent. */
   async committed(partitions: readonly TopicPartition[], timeoutMs = 10_000): Promise<Map<string, number>> {
+    const positions = await this.committedPositions(partitions, timeoutMs);
+    return new Map(positions.map((p) => [tpKey(p.topic, p.partition), p.offset]));
+  }
+
+  /** Committed positions with their commit metadata; partitions without a commit are absent. */
+  async committedPositions(partitions: readonly TopicPartition[], timeoutMs = 10_000): Promise<Position[]> {
     this.#assertOpen();
-    const result = new Map<string, number>();
-    if (partitions.length === 0) return result;
-    let offsets: RdTopicPartitionOffset[];
+    if (partitions.length === 0) return [];
+    let offsets: RdCommittedOffset[];
     try {
-      offsets = await call<RdTopicPartitionOffset[]>((cb) =>
+      offsets = await call<RdCommittedOffset[]>((cb) =>
         this.#native.committed(partitions.map(plain), timeoutMs, cb),
       );
     } catch (err) {
       throw wrapKafkaError('fetching committed offsets', err);
     }
-    for (const o of offsets) if (o.offset >= 0) result.set(tpKey(o.topic, o.partition), o.offset);
-    return result;
+    return offsets
+      .filter((o) => o.offset >= 0)
+      .map((o) => ({
+        topic: o.topic,
+        partition: o.partition,
+        offset: o.offset,
+        ...(typeof o.metadata === 'string' && o.metadata.length > 0 ? { metadata: o.metadata } : {}),
+      }));
   }
 
   /**
@@ -244,7 +257,9 @@ export class StreamConsumer {
   }
 
   /** Commits offsets (next offset to read) outside a transaction: the at-least-once commit. Waits for the broker. */
-  async commitOffsets(offsets: ReadonlyArray<TopicPartition & { readonly offset: number }>): Promise<void> {
+  async commitOffsets(
+    offsets: ReadonlyArray<TopicPartition & { readonly offset: number; readonly metadata?: string }>,
+  ): Promise<void> {
     this.#assertOpen();
     if (offsets.length === 0) return;
     const native = this.#native as unknown as {
@@ -253,7 +268,12 @@ export class StreamConsumer {
     try {
       await call((cb) =>
         native.commitCb(
-          offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+          offsets.map((o) => ({
+            topic: o.topic,
+            partition: o.partition,
+            offset: o.offset,
+            ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
+          })),
           cb,
         ),
       );

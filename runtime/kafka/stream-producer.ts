@@ -62,8 +62,8 @@ export type OutgoingRecord = Omit<OutputRecord, 'headers'> & { readonly headers?
 export interface OffsetsToCommit {
   /** The consumer whose group metadata (member id, generation) fences zombies (KIP-447). */
   readonly consumer: StreamConsumer;
-  /** Next offset to consume per partition (last processed + 1). */
-  readonly offsets: ReadonlyArray<TopicPartition & { readonly offset: number }>;
+  /** Next offset to consume per partition (last processed + 1), with optional commit metadata. */
+  readonly offsets: ReadonlyArray<TopicPartition & { readonly offset: number; readonly metadata?: string }>;
 }
 
 type ProducerState = 'ready' | 'in-transaction' | 'failed' | 'closed';
@@ -196,7 +196,12 @@ export class StreamProducer {
   async sendOffsets({ consumer, offsets }: OffsetsToCommit): Promise<void> {
     this.#assertInTransaction('sendOffsets');
     if (offsets.length === 0) return;
-    const list = offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }));
+    const list = offsets.map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.offset,
+      ...(o.metadata !== undefined ? { metadata: o.metadata } : {}),
+    }));
     await this.#retrying('sendOffsets', (timeout, cb) =>
       this.#native.sendOffsetsToTransaction(list, consumer.nativeClient, timeout, cb),
     );

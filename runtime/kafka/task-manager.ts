@@ -126,11 +126,13 @@ export class TaskManager {
     }
     if (groups.size === 0) return;
     o.consumer.pause(partitions);
-    const committed = await o.consumer.committed(partitions);
+    const committed = new Map(
+      (await o.consumer.committedPositions(partitions)).map((p) => [tpKey(p.topic, p.partition), p]),
+    );
     for (const [id, g] of groups) {
       const offsets = g.inputs.flatMap((tp) => {
-        const offset = committed.get(tpKey(tp.topic, tp.partition));
-        return offset === undefined ? [] : [{ topic: tp.topic, partition: tp.partition, offset }];
+        const position = committed.get(tpKey(tp.topic, tp.partition));
+        return position === undefined ? [] : [position];
       });
       const task = await this.#create(id, g.subtopology, g.partition, g.inputs, offsets);
       this.#tasks.set(id, task);
