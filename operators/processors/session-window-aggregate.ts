@@ -78,6 +78,15 @@ export class SessionWindowAggregateProcessor
       this.ctx.recordDropped('late');
       return;
     }
+    if (this.forwarder.cached) {
+      // The store emits at flush: nothing is forwarded here, so the removals and the put need no sequencing.
+      for (const s of sessions) {
+        if (s.key.window.start !== start || s.key.window.end !== end) this.store.remove(s.key);
+      }
+      const value = addToAggregate(this.logic, record.key, record.value, aggregate);
+      this.store.put({ key: record.key, window: { start, end } }, value);
+      return;
+    }
     const steps: Array<() => MaybePromise<void>> = [];
     let replaced: unknown = null;
     for (const s of sessions) {

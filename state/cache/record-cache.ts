@@ -218,7 +218,7 @@ export class CacheNamespace<V> {
   markClean(entry: CacheEntry<V>, bytes: Buffer | null): void {
     if (!entry.dirty || this.entries.get(entry.key) !== entry) return;
     this.dirty.unlink(entry);
-    this.dirtyIndex?.delete(entry.key);
+    this.unindexDirty(entry.key);
     entry.dirty = false;
     entry.oldBytes = undefined;
     entry.bytes = bytes;
@@ -245,7 +245,21 @@ export class CacheNamespace<V> {
     reverse: boolean,
     visit: (entry: CacheEntry<V>) => void,
   ): void {
-    if (this.dirty.length === 0) return;
+    const count = this.dirty.length;
+    if (count === 0) return;
+    if (this.dirtyIndex === undefined && count <= SORT_DIRTY_MAX) {
+      // A few dirty entries (the test driver flushes after every record): sorting those in range costs less than
+      // keeping an ordered index up to date on every write.
+      const found: CacheEntry<V>[] = [];
+      for (let e = this.dirty.head; e !== undefined; e = e.next) {
+        if ((from === undefined || e.key >= from) && (toExclusive === undefined || e.key < toExclusive)) {
+          found.push(e);
+        }
+      }
+      if (found.length > 1) found.sort(reverse ? byKeyDescending : byKeyAscending);
+      for (let i = 0; i < found.length; i++) visit(found[i]);
+      return;
+    }
     if (this.dirtyIndex === undefined) {
       const keys: string[] = [];
       for (let e = this.dirty.head; e !== undefined; e = e.next) keys.push(e.key);
@@ -260,7 +274,7 @@ export class CacheNamespace<V> {
     this.entries.delete(entry.key);
     if (entry.dirty) {
       this.dirty.unlink(entry);
-      this.dirtyIndex?.delete(entry.key);
+      this.unindexDirty(entry.key);
     } else {
       this.cache.cleanList<V>().unlink(entry);
     }
@@ -289,10 +303,28 @@ export class CacheNamespace<V> {
     return true;
   }
 
+  /** Takes a key out of the dirty index; the index goes once no dirty entry is left (it is rebuilt on demand). */
+  private unindexDirty(key: string): void {
+    if (this.dirtyIndex === undefined) return;
+    if (this.dirty.length === 0) this.dirtyIndex = undefined;
+    else this.dirtyIndex.delete(key);
+  }
+
   private setSize(entry: CacheEntry<V>, size: number): void {
     this.cache.resize(size - entry.size);
     entry.size = size;
   }
+}
+
+/** Up to this many dirty entries, a range query sorts them instead of building the ordered dirty index. */
+const SORT_DIRTY_MAX = 32;
+
+function byKeyAscending(a: { readonly key: string }, b: { readonly key: string }): number {
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+function byKeyDescending(a: { readonly key: string }, b: { readonly key: string }): number {
+  return byKeyAscending(b, a);
 }
 
 function sizeOf(key: string, bytes: Buffer | null): number {

@@ -205,11 +205,18 @@ export class StoreCore<V> {
    * same Buffers again (`LocalStore.stableValues`: memory, RocksDB segment mirrors).
    */
   private readonly decoded: WeakMap<Buffer, V> | undefined;
+  /**
+   * A flushed delete leaves the cache, as in Kafka Streams' NamedCache: a session store deletes a key at every merge,
+   * and keeping those keys as clean "absent" entries filled the cache budget (and its map) with keys nobody reads
+   * again. Key-value stores on RocksDB keep them: there an absent entry spares a RocksDB read of a deleted key.
+   */
+  private readonly dropFlushedDeletes: boolean;
 
   constructor(private readonly options: StoreCoreOptions<V>) {
     this.name = options.name;
     const ctx = options.context;
     this.decoded = options.local.stableValues ? new WeakMap() : undefined;
+    this.dropFlushedDeletes = options.local.synchronous || options.singleSegment !== true;
     this.changelogTopic = options.changelogTopic;
     this.serdeTopic = options.serdeTopic;
     this.cache = RecordCache.of(ctx.memory).namespace<V>(`${ctx.taskId}/${options.name}`, (entry) =>
@@ -568,7 +575,8 @@ export class StoreCore<V> {
       this.log(entry.keyBytes, bytes, entry.timestamp);
     }
     this.txn.set(key, bytes);
-    this.cache.markClean(entry, bytes);
+    if (bytes === null && this.dropFlushedDeletes) this.cache.remove(entry);
+    else this.cache.markClean(entry, bytes);
     return old;
   }
 
