@@ -12,6 +12,9 @@ import { verifyCopartitioned } from './copartitioning.js';
 import type { PartitionOffset } from './delivery-tracker.js';
 import { type InternalTopicSpec, internalTopicConfig } from './internal-topic-config.js';
 
+/** Kafka's UNKNOWN_TOPIC_OR_PARTITION error code. */
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
 export class InternalTopicMismatchError extends Error {
   constructor(
     readonly topic: string,
@@ -160,7 +163,14 @@ export class TopicAdmin {
   async #awaitTopics(topics: readonly string[]): Promise<Map<string, number>> {
     const deadline = Date.now() + this.#timeout;
     for (;;) {
-      const counts = await this.partitionCounts(topics);
+      let counts: Map<string, number>;
+      try {
+        counts = await this.partitionCounts(topics);
+      } catch (e) {
+        // Listed by one broker, not yet described by the one asked (measured on the 3-broker cluster).
+        if ((e as { code?: number }).code !== UNKNOWN_TOPIC_OR_PARTITION || Date.now() > deadline) throw e;
+        counts = new Map();
+      }
       if (topics.every((t) => counts.has(t))) return counts;
       if (Date.now() > deadline) {
         const absent = topics.filter((t) => !counts.has(t));
