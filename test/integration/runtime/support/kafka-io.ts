@@ -110,6 +110,27 @@ export async function createTopics(
   } finally {
     await admin.disconnect();
   }
+  // Every broker must know them before a worker starts (a fresh cluster's metadata takes a moment to spread).
+  const names = topics.map((t) => t.name);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const seen = await Promise.all(
+      bootstrap.split(',').map(async (broker) => {
+        const one = await TopicAdmin.connect({ bootstrapServers: broker });
+        try {
+          return (await one.partitionCounts(names)).size;
+        } catch {
+          return -1; // listed but not described yet (UNKNOWN_TOPIC_OR_PART): not ready
+        } finally {
+          await one.close();
+        }
+      }),
+    );
+    if (seen.every((n) => n === names.length)) return;
+    if (Date.now() > deadline)
+      throw new Error(`topics not visible on every broker after 30 s: ${names.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /**
@@ -221,7 +242,13 @@ export async function pendingRecords(
 export async function awaitProcessed(
   applicationId: string,
   topics: readonly string[],
-  options: { bootstrap?: string; timeoutMs?: number; describe?: () => string } = {},
+  options: {
+    bootstrap?: string;
+    timeoutMs?: number;
+    describe?: () => string;
+    /** False once no worker can make progress any more (all exited): fail at once instead of at the timeout. */
+    alive?: () => boolean;
+  } = {},
 ): Promise<number> {
   const started = Date.now();
   const deadline = started + (options.timeoutMs ?? 180_000);
@@ -231,6 +258,10 @@ export async function awaitProcessed(
     last = await pendingRecords(applicationId, topics, options.bootstrap);
     clean = [...last.values()].every((n) => n === 0) ? clean + 1 : 0;
     if (clean >= 2) break;
+    if (options.alive && !options.alive())
+      throw new Error(
+        `${applicationId}: every worker exited before processing its input; pending: ${JSON.stringify(Object.fromEntries(last))}${options.describe ? `\n${options.describe()}` : ''}`,
+      );
     if (Date.now() > deadline)
       throw new Error(
         `${applicationId} has not processed its input after ${Date.now() - started} ms; pending: ${JSON.stringify(Object.fromEntries(last))}${options.describe ? `\n${options.describe()}` : ''}`,
@@ -238,4 +269,27 @@ export async function awaitProcessed(
     await new Promise((resolve) => setTimeout(resolve, clean > 0 ? 300 : 1_000));
   }
   return Date.now() - started;
+}
+
+/** Per partition: the last stable offset (read_committed end) and the high watermark, for failure reports. */
+export async function partitionEnds(
+  topic: string,
+  bootstrap: string = bootstrapServers(),
+): Promise<Array<{ partition: number; stable: number; high: number }>> {
+  const admin = await TopicAdmin.connect({ bootstrapServers: bootstrap });
+  try {
+    const [stable, high] = await Promise.all([
+      admin.endOffsets(topic, { readCommitted: true }),
+      admin.endOffsets(topic, { readCommitted: false }),
+    ]);
+    return stable
+      .map((s) => ({
+        partition: s.partition,
+        stable: s.offset,
+        high: high.find((h) => h.partition === s.partition)?.offset ?? -1,
+      }))
+      .sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.close();
+  }
 }

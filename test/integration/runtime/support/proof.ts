@@ -1,9 +1,18 @@
 // One proof scenario: topics, the driver's reference output, the workers' committed output, and the comparison.
 import { fileURLToPath } from 'node:url';
 import type { Topology } from 'tributary';
+import { partitionForKey } from '../../../../runtime/kafka/murmur2.js';
+import type { ConsumedRecord } from '../../../../runtime/kafka/records.js';
 import { uniqueName } from '../../../support/kafka.js';
 import { compareByKey, driverOutputs, explain, type OutputRecord } from './differential.js';
-import { awaitProcessed, createTopics, type InputRecord, readCommitted, sourceTopicsOf } from './kafka-io.js';
+import {
+  awaitProcessed,
+  createTopics,
+  type InputRecord,
+  partitionEnds,
+  readCommitted,
+  sourceTopicsOf,
+} from './kafka-io.js';
 import type { WorkerProcess } from './worker-process.js';
 
 export type TopologyModule = 'aggregates' | 'join' | 'punctuate';
@@ -63,24 +72,55 @@ export async function expectedOutputs(s: Scenario): Promise<Map<string, OutputRe
 }
 
 /** Waits until the workers processed everything, then compares each output; returns failure messages ('' if none). */
+/** Where records are missing or extra: per partition, the driver's and Kafka's counts and the partition's ends. */
+async function partitionReport(
+  topic: string,
+  expected: readonly OutputRecord[],
+  actual: readonly ConsumedRecord[],
+  bootstrap: string | undefined,
+): Promise<string> {
+  const ends = await partitionEnds(topic, bootstrap);
+  const lines = ends.map(({ partition, stable, high }) => {
+    const want = expected.filter(
+      (r) => r.key !== null && partitionForKey(r.key, ends.length) === partition,
+    ).length;
+    const got = actual.filter((r) => r.partition === partition).length;
+    return `  partition ${partition}: driver ${want}, kafka ${got} records; last stable offset ${stable}, high watermark ${high}`;
+  });
+  return lines.join('\n');
+}
+
 export async function verifyOutputs(
   s: Scenario,
   expected: Map<string, OutputRecord[]>,
   workers: readonly WorkerProcess[],
   timeoutMs = 180_000,
 ): Promise<{ failures: string; records: number; waitedMs: number }> {
-  const waitedMs = await awaitProcessed(s.applicationId, sourceTopicsOf(s.built, s.applicationId), {
-    ...(s.bootstrap ? { bootstrap: s.bootstrap } : {}),
-    timeoutMs,
-    describe: () => workers.map((w) => `${w.name}: states ${w.states.join(' > ')}\n${w.tail(15)}`).join('\n'),
-  });
+  let waitedMs: number;
+  try {
+    waitedMs = await awaitProcessed(s.applicationId, sourceTopicsOf(s.built, s.applicationId), {
+      ...(s.bootstrap ? { bootstrap: s.bootstrap } : {}),
+      timeoutMs,
+      describe: () =>
+        workers.map((w) => `${w.name}: states ${w.states.join(' > ')}\n${w.tail(15)}`).join('\n'),
+      alive: () => workers.some((w) => w.running),
+    });
+  } catch (e) {
+    // What the workers were doing (their counters, when they serve /metrics).
+    const counters = await Promise.all(workers.map((w) => w.counters()));
+    (e as Error).message += `\n${workers.map((w, i) => `${w.name} counters: ${counters[i]}`).join('\n')}`;
+    throw e;
+  }
   const failures: string[] = [];
   let records = 0;
   for (const [topic, timestamps] of Object.entries(s.outputs)) {
     const actual = await readCommitted(topic, s.bootstrap ? { bootstrap: s.bootstrap } : {});
     records += actual.length;
     const c = compareByKey(expected.get(topic) ?? [], actual, { timestamps });
-    if (!c.equal) failures.push(explain(topic, c));
+    if (!c.equal)
+      failures.push(
+        `${explain(topic, c)}\n${await partitionReport(topic, expected.get(topic) ?? [], actual, s.bootstrap)}`,
+      );
   }
   return { failures: failures.join('\n'), records, waitedMs };
 }

@@ -34,6 +34,12 @@ export interface Exit {
 
 let workerSeq = 0;
 
+/** Worker processes still running: killed when this process exits, so a failed test run leaves none behind. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 /** One worker process: start() spawns it, kill()/stop() end it; start() again restarts it on the same state. */
 export class WorkerProcess {
   readonly name: string;
@@ -96,6 +102,7 @@ export class WorkerProcess {
       },
     );
     this.#child = child;
+    live.add(child);
     const tag = `[${this.name}#${this.starts}]`;
     let buffered = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -110,6 +117,7 @@ export class WorkerProcess {
     child.stderr?.on('data', (chunk: Buffer) => this.log.push(`${tag} stderr ${chunk.toString().trimEnd()}`));
     this.#exit = new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => {
+        live.delete(child);
         this.#child = undefined;
         this.log.push(`${tag} exited code=${code} signal=${signal}`);
         for (const wake of this.#waiters.splice(0)) wake();
@@ -184,6 +192,20 @@ export class WorkerProcess {
   exited(): Promise<Exit> {
     if (!this.#exit) throw new Error(`${this.name} was never started`);
     return this.#exit;
+  }
+
+  /** The runtime's non-zero counters from /metrics (needs `--http-port` in args), for failure reports. */
+  async counters(): Promise<string> {
+    if (!this.#url || !this.running) return '(no operations endpoint)';
+    try {
+      const text = await (await fetch(`${this.#url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+      return text
+        .split('\n')
+        .filter((l) => /^tributary_(?!metrics)/.test(l) && !/ 0$/.test(l))
+        .join('; ');
+    } catch (e) {
+      return `(/metrics failed: ${(e as Error).message})`;
+    }
   }
 
   tail(lines = 30): string {

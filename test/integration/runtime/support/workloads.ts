@@ -8,7 +8,19 @@ import { join } from 'node:path';
 import { keysPerPartition, random } from './differential.js';
 import type { InputRecord } from './kafka-io.js';
 
-export const START_MS = Date.UTC(2026, 0, 1);
+/**
+ * Event times start two hours ago (on a minute boundary) and, closing records included, stay in the past: brokers
+ * delete records older than their retention (7 days by default; a fixed date would age out and the input could
+ * vanish mid-test, as it did on a fresh cluster) and Kafka 4 rejects timestamps more than an hour in the future.
+ */
+export const START_MS = Math.floor((Date.now() - 2 * 3_600_000) / 60_000) * 60_000;
+
+/** Half an hour after the last record: past every window and bucket of the proof topologies, and not in the future. */
+function closingTime(lastMs: number): number {
+  const at = lastMs + 1_800_000;
+  if (at > Date.now()) throw new Error('workload too long: its closing records would lie in the future');
+  return at;
+}
 
 export interface ReadingsOptions {
   readonly topic: string;
@@ -30,7 +42,7 @@ export function readings(o: ReadingsOptions): InputRecord[] {
     const value = { n, group: `g${Math.floor(rnd() * o.groups)}`, amount: Math.floor(rnd() * 100) };
     out.push({ topic: o.topic, key, value: JSON.stringify(value), timestamp: START_MS + n * o.stepMs });
   }
-  const closeAt = START_MS + o.count * o.stepMs + 3_600_000;
+  const closeAt = closingTime(START_MS + o.count * o.stepMs);
   for (const key of keysPerPartition('closing', o.partitions)) {
     out.push({
       topic: o.topic,
