@@ -1,5 +1,6 @@
-// The worker's configuration from its three sources, highest precedence first: command-line flags, environment
-// variables (TRIBUTARY_<KEY_IN_UPPER_SNAKE_CASE>, and KAFKA_BOOTSTRAP_SERVERS), a JSON file (--config). Every
+// The worker's configuration from its sources, highest precedence first: command-line flags, environment variables
+// (TRIBUTARY_<KEY_IN_UPPER_SNAKE_CASE>), a JSON file (--config), and last KAFKA_BOOTSTRAP_SERVERS - an ambient
+// variable of the whole environment, which must not override the address a config file names. Every
 // setting is named once, in SETTINGS: the flags, the environment variables and the file's keys all come from it, and
 // a value that does not fit its type is an error naming the setting and where the value came from.
 import { readFileSync } from 'node:fs';
@@ -194,7 +195,7 @@ export interface ConfigSources {
   readonly file?: string;
 }
 
-/** Merges file < environment < flags, checks every value, and requires an applicationId. */
+/** Merges KAFKA_BOOTSTRAP_SERVERS < file < TRIBUTARY_* environment < flags, checks every value, requires an applicationId. */
 export function resolveConfig(
   sources: ConfigSources,
   options: { requireApplicationId?: boolean } = {},
@@ -208,10 +209,10 @@ export function resolveConfig(
     const candidates: Array<[unknown, string]> = [
       [sources.flags[key], flagOf(key)],
       [sources.env[envOf(key)], envOf(key)],
+      [fromFile.streams[key], `${file} (${key})`],
       ...(key === 'bootstrapServers'
         ? ([[sources.env.KAFKA_BOOTSTRAP_SERVERS, 'KAFKA_BOOTSTRAP_SERVERS']] as Array<[unknown, string]>)
         : []),
-      [fromFile.streams[key], `${file} (${key})`],
     ];
     const found = candidates.find(
       ([value]) => value !== undefined && !(Array.isArray(value) && value.length === 0),
