@@ -163,6 +163,14 @@ function windowedSerde<K>(
   };
 }
 
+/**
+ * @internal Whether reading a value costs next to nothing (fixed-width numbers, raw bytes): stores then do not
+ * remember decoded values (state/internals/store-core.ts), which would cost more than decoding again.
+ */
+export function deserializesCheaply(serde: unknown): boolean {
+  return serde === doubleSerde || serde === longSerde || serde === intSerde || serde === bytesSerde;
+}
+
 /** Built-in serdes (Kafka's `Serdes`), byte-compatible with the Java ones where Java has an equivalent. */
 export const Serdes = {
   /** UTF-8. Order-preserving. */

@@ -18,6 +18,11 @@ export interface LocalStore {
    * deserializes to pays off; false when reads return new Buffers (RocksDB key-value stores).
    */
   readonly stableValues: boolean;
+  /**
+   * True when local state outlives `close()` and is found again by `open(false)` (RocksDB), so its metadata is read
+   * back; false in memory, where every `open()` starts empty and metadata would only be written.
+   */
+  readonly durable: boolean;
   /** Opens local state (again, if open: then `fresh` wipes it too); `fresh` wipes what a persistent store had. */
   open(fresh: boolean): Promise<void>;
   get(segment: number, key: string): MaybePromise<Buffer | undefined>;

@@ -93,7 +93,9 @@ export abstract class TimeSegmentedStore<K, V> extends CoreBackedStore<K, V> {
    */
   protected override commitExtras(): CommitExtras | undefined {
     const observed = this.clock.observedTime;
-    const changed = observed !== this.persistedObserved || this.moreMetaChanged();
+    // In memory nothing reads metadata back (every open starts empty): only segment drops matter there.
+    const changed =
+      this.core.local.durable && (observed !== this.persistedObserved || this.moreMetaChanged());
     const drop = this.clock.dropSegmentsBelow();
     const dropped = drop !== undefined && drop !== this.persistedDrop;
     if (!changed && !dropped) return undefined;

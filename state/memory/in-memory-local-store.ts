@@ -6,6 +6,7 @@ import { IndexedMap } from './indexed-map.js';
 export class InMemoryLocalStore implements LocalStore {
   readonly synchronous = true;
   readonly stableValues = true;
+  readonly durable = false;
   private segments = new Map<number, IndexedMap<Buffer>>();
   private meta = new Map<string, Buffer>();
   private count = 0;

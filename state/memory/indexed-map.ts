@@ -27,8 +27,14 @@ export class IndexedMap<V> {
   }
 
   set(key: string, value: V): void {
-    if (this.index !== undefined && !this.map.has(key)) this.index.add(key);
+    if (this.index === undefined) {
+      this.map.set(key, value);
+      return;
+    }
+    // One hash lookup instead of has() then set(): the map grew if and only if the key is new.
+    const before = this.map.size;
     this.map.set(key, value);
+    if (this.map.size !== before) this.index.add(key);
   }
 
   delete(key: string): boolean {

@@ -36,6 +36,7 @@ export class RocksDbLocalStore implements LocalStore {
    * memory (a WeakMap entry per value read).
    */
   readonly stableValues = false;
+  readonly durable = true;
   private db: RocksDB | undefined;
   private allotment: RocksDbAllotment | undefined;
   private id: string | undefined;
