@@ -15,7 +15,7 @@ import {
 } from './kafka-io.js';
 import type { WorkerProcess } from './worker-process.js';
 
-export type TopologyModule = 'aggregates' | 'join' | 'punctuate' | 'words';
+export type TopologyModule = 'aggregates' | 'join' | 'punctuate' | 'words' | 'threadpool-probe';
 
 export function modulePath(name: TopologyModule): string {
   return fileURLToPath(new URL(`./topologies/${name}.ts`, import.meta.url));

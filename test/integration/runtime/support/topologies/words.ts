@@ -21,7 +21,9 @@ export default function words(config: Record<string, unknown>): Topology {
     .count({ name: 'word-counts', caching: false })
     .toStream()
     .to(c.output, { key: S, value: L });
-  words.groupBy((_key, word) => word.length, { key: L, value: S, name: 'by-length' }).count({ name: 'length-counts' });
+  words
+    .groupBy((_key, word) => word.length, { key: L, value: S, name: 'by-length' })
+    .count({ name: 'length-counts' });
   words
     .groupBy((_key, word) => word, { key: S, value: S, name: 'by-word-window' })
     .windowedBy(TimeWindows.ofSizeWithNoGrace(60_000))
