@@ -70,6 +70,8 @@ export class TopologyTestDriver {
   private readonly outputs = new Map<string, OutputRecord[]>();
   /** Created on a topic's first record, once the driver is initialized (readers are known). */
   private readonly topicStates = new Map<string, TopicState>();
+  private lastInput: TopicState | undefined;
+  private lastOutput: TopicState | undefined;
   private readonly produced = new Set<string>();
   private readonly internalTopics: ReadonlySet<string>;
   private readonly state: DriverState;
@@ -120,7 +122,10 @@ export class TopologyTestDriver {
     for (const task of this.taskList) {
       for (const topic of task.inputTopics()) this.readers.set(topic, task);
     }
-    this.topicStates.clear(); // states made before every reader was known (nothing is piped before this point)
+    // States made before every reader was known (nothing is piped before this point).
+    this.topicStates.clear();
+    this.lastInput = undefined;
+    this.lastOutput = undefined;
     this.initialized = true;
   }
 
@@ -311,9 +316,13 @@ export class TopologyTestDriver {
   }
 
   private inputTopic(topic: string): TopicState {
+    // Usually the topic of the previous record: tests pipe into one topic at a time.
+    const last = this.lastInput;
+    if (last !== undefined && last.name === topic) return last;
     const state = this.topicState(topic);
     if (state.reader === undefined)
       throw new Error(`unknown input topic '${topic}': no source of this topology reads it`);
+    this.lastInput = state;
     return state;
   }
 
@@ -400,7 +409,12 @@ export class TopologyTestDriver {
   private collector(): RecordCollector {
     return {
       send: (record) => {
-        const topic = this.topicState(record.topic);
+        // Usually the topic of the previous record (a topology with one sink).
+        let topic = this.lastOutput;
+        if (topic === undefined || topic.name !== record.topic) {
+          topic = this.topicState(record.topic);
+          this.lastOutput = topic;
+        }
         if (!topic.produced) {
           topic.produced = true;
           this.produced.add(record.topic);
