@@ -66,9 +66,16 @@ export interface LocalEntry {
   readonly keyBytes?: Buffer;
 }
 
+/** Writes by key (null deletes): a Map, or the store core's transaction buffer. */
+export interface BatchWrites {
+  readonly size: number;
+  /** Visits every write, in the order the keys were written. */
+  forEach(visit: (value: Buffer | null, key: string) => void): void;
+}
+
 export interface LocalBatch {
   /** Writes by key; null deletes. */
-  readonly writes: ReadonlyMap<string, Buffer | null>;
+  readonly writes: BatchWrites;
   /** The segment each written key belongs to. */
   readonly segmentOf: (key: string) => number;
   readonly meta?: ReadonlyMap<string, Buffer>;

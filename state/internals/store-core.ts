@@ -3,9 +3,10 @@ import type { Serde } from '../../schemas/serde.js';
 import { deserializesCheaply } from '../../schemas/serdes.js';
 import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-runtime.js';
 import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
-import { IndexedMap } from '../memory/indexed-map.js';
+import type { IndexedMap } from '../memory/indexed-map.js';
 import { keyToBytes } from './key-codec.js';
 import type { LocalBatch, LocalEntry, LocalStore } from './local-store.js';
+import { TransactionBuffer } from './transaction-buffer.js';
 
 /**
  * The part every store shape shares, below the typed key layout: record cache -> transaction buffer -> local store,
@@ -180,7 +181,7 @@ export class StoreCore<V> {
   readonly cache: CacheNamespace<V>;
   private readonly serdeTopic: string;
   private readonly changelogTopic: string | undefined;
-  private txn = new IndexedMap<Buffer | null>();
+  private readonly txn = new TransactionBuffer();
   /**
    * Committed writes not yet in RocksDB: the batch being written, and the batches committed meanwhile (oldest
    * first). Reads look in them before local state, so a commit is visible at once while its write proceeds; writes
@@ -447,7 +448,7 @@ export class StoreCore<V> {
   ): { key: string; value: V | null }[] {
     const segmentOf = this.options.segmentOf;
     const wanted = (key: string) => segmentOf(key) === segment && (accept === undefined || accept(key));
-    const layerEntries = (layer: IndexedMap<Buffer | null>) => {
+    const layerEntries = (layer: IndexedMap<Buffer | null> | TransactionBuffer) => {
       const out: Pending<V>[] = [];
       layer.forEachInRange(from, toExclusive, reverse, (key, bytes) => {
         if (wanted(key)) out.push({ key, value: bytes === null ? null : this.deserialize(bytes) });
@@ -475,7 +476,7 @@ export class StoreCore<V> {
         for (const [key, bytes] of layer.writes.map) pendingValue.set(key, bytes !== null);
       }
     }
-    for (const [key, bytes] of this.txn.map) pendingValue.set(key, bytes !== null);
+    this.txn.forEach((bytes, key) => pendingValue.set(key, bytes !== null));
     for (const entry of this.cache.dirtyEntries()) pendingValue.set(entry.key, entry.value !== null);
     return andThen(local.approximateCount(), (count) => {
       for (const [key, exists] of pendingValue) {
@@ -632,30 +633,29 @@ export class StoreCore<V> {
     const writes = this.txn;
     const changes = writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined;
     if (!changes) return;
-    // Not ordered even when this one was: a range query orders the next buffer's keys when it needs them, which costs
-    // less than keeping an index for every write of a small buffer (the test driver commits after every record).
-    this.txn = new IndexedMap();
     // What was read ahead of the commit is stale for the keys it wrote; the buffer shadows them meanwhile.
-    if (this.prefetched.size > 0) for (const key of writes.map.keys()) this.prefetched.delete(key);
+    if (this.prefetched.size > 0) writes.forEach((_value, key) => this.prefetched.delete(key));
     const local = this.options.local;
     if (local.synchronous && this.writer === undefined) {
-      // Applied at once, synchronously: local state copies what it keeps, so the batch needs no copies.
+      // Applied at once, synchronously: local state copies what it keeps, so the buffer is emptied and used again.
       local.apply({
-        writes: writes.map,
+        writes,
         segmentOf: this.options.segmentOf,
         meta: extras?.meta,
         dropSegmentsBelow: extras?.dropSegmentsBelow,
       });
+      writes.clear();
       this.epoch++;
       return;
     }
     const last = this.waiting[this.waiting.length - 1];
     if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
       // Committed while a write is in flight: joins the batch written next (newer writes and metadata win).
-      for (const [key, value] of writes.map) last.writes.set(key, value);
+      writes.forEach((value, key) => last.writes.set(key, value));
+      writes.clear();
       mergeExtras(last.extras, extras);
     } else {
-      this.waiting.push({ writes, extras: copyExtras(extras) });
+      this.waiting.push({ writes: writes.take(), extras: copyExtras(extras) });
     }
     if (this.writer === undefined) {
       const writer = this.writeAll();
@@ -690,7 +690,7 @@ export class StoreCore<V> {
   rollback(): void {
     this.cache.clear();
     this.prefetched = new Map(); // also what a re-init calls: local state may be wiped next
-    this.txn = new IndexedMap();
+    this.txn.clear();
     this.emitChain = undefined;
     this.epoch++;
   }
@@ -725,7 +725,7 @@ export class StoreCore<V> {
     this.prefetched = new Map();
     this.inFlight = undefined;
     this.waiting = [];
-    this.txn = new IndexedMap();
+    this.txn.clear();
     this.emitChain = undefined;
     this.epoch++;
   }

@@ -184,23 +184,22 @@ export class RocksDbLocalStore implements LocalStore {
     const write = this.requireDb().write({ autoDestroy: true, capacity: batch.writes.size + 4 });
     const drop = batch.dropSegmentsBelow;
     this.dropBelow(write, drop);
-    for (const [key, value] of batch.writes) {
+    batch.writes.forEach((value, key) => {
       const segment = batch.segmentOf(key);
-      if (drop !== undefined && segment < drop) continue;
+      if (drop !== undefined && segment < drop) return;
       if (value === null) write.tryDelete(this.dataKey(segment, key));
       else write.tryPut(this.dataKey(segment, key), value);
-    }
+    });
     putMeta(write, batch.meta);
     const mirror = this.mirror;
     mirror?.beginChange();
     await write.flush();
     // RocksDB holds the batch now: mirrored segments follow before anyone reads again.
-    mirror?.landed(
-      (function* () {
-        for (const [key, value] of batch.writes) yield [batch.segmentOf(key), key, value] as const;
-      })(),
-      drop,
-    );
+    if (mirror !== undefined) {
+      const landed: (readonly [number, string, Buffer | null])[] = [];
+      batch.writes.forEach((value, key) => landed.push([batch.segmentOf(key), key, value]));
+      mirror.landed(landed, drop);
+    }
   }
 
   async restore(batch: RestoreBatch): Promise<void> {
