@@ -13,6 +13,7 @@
 //      the latency runs)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamConsumer } from '../runtime/kafka/stream-consumer.js';
 import { StreamProducer } from '../runtime/kafka/stream-producer.js';
@@ -32,15 +33,15 @@ const KEYS = 10_000;
 const connection = { bootstrapServers: BOOTSTRAP };
 const noopListener = { onPartitionsRevoked() {}, onPartitionsAssigned() {}, onPartitionsLost() {} };
 
-type Mode = 'at_least_once' | 'exactly_once_v2';
-const COMMIT_INTERVAL_MS: Record<Mode, number> = { at_least_once: 1000, exactly_once_v2: 100 };
+export type Mode = 'at_least_once' | 'exactly_once_v2';
+export const COMMIT_INTERVAL_MS: Record<Mode, number> = { at_least_once: 1000, exactly_once_v2: 100 };
 
 function value(i: number): Buffer {
   return Buffer.from(`{"host":"h${i % KEYS}","metric":"cpu.user","value":${(i % 1000) / 10}}`);
 }
 
 /** Peak RSS/heap of this process, sampled every 100 ms while `measure` runs. */
-async function withMemory<T>(
+export async function withMemory<T>(
   measure: () => Promise<T>,
 ): Promise<{ result: T; rssMb: number; heapMb: number }> {
   let rss = 0;
@@ -60,7 +61,7 @@ async function withMemory<T>(
   }
 }
 
-async function load(topic: string, count: number): Promise<number> {
+export async function load(topic: string, count: number): Promise<number> {
   const producer = await StreamProducer.create({ ...connection, lingerMs: 20 });
   const started = performance.now();
   try {
@@ -79,7 +80,7 @@ async function load(topic: string, count: number): Promise<number> {
  * Pipes `expected` records from input to output, committing every commit interval. Returns seconds from the first
  * record polled to the last commit.
  */
-async function pipe(
+export async function pipe(
   mode: Mode,
   input: string,
   output: string,
@@ -136,14 +137,14 @@ async function pipe(
   }
 }
 
-async function createTopics(admin: TopicAdmin, names: string[]) {
+export async function createTopics(admin: TopicAdmin, names: string[]) {
   await admin.ensureInternalTopics(
     names.map((name) => ({ name, partitions: PARTITIONS, type: 'repartition' })),
   );
 }
 
 /** Runs the driver process: paced input, read_committed output reader. Resolves with its latencies summary. */
-function runDriver(
+export function runDriver(
   input: string,
   output: string,
   total: number,
@@ -325,9 +326,12 @@ async function main() {
   );
 }
 
-const driverArg = process.argv.indexOf('--driver');
-if (driverArg >= 0) {
-  await driver(JSON.parse(process.argv[driverArg + 1]));
-} else {
-  await main();
+// Run as a script (or as the latency driver it spawns), not when bench/e2e-kafka.ts imports the pipe.
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  const driverArg = process.argv.indexOf('--driver');
+  if (driverArg >= 0) {
+    await driver(JSON.parse(process.argv[driverArg + 1]));
+  } else {
+    await main();
+  }
 }
