@@ -22,7 +22,12 @@ import {
   StreamsError,
 } from './error-handlers.js';
 import { type Counter, METRICS, type StreamsMetrics } from './metrics.js';
-import { decodePartitionTime, type InputPartition, PartitionGroup, type Position } from './partition-group.js';
+import {
+  decodePartitionTime,
+  type InputPartition,
+  PartitionGroup,
+  type Position,
+} from './partition-group.js';
 import { ProcessorFailure, ProcessorNode, type TaskServices } from './processor-node.js';
 import { PunctuationQueue } from './punctuation-queue.js';
 import type { RawRecord } from './raw-record.js';

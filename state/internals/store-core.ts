@@ -476,7 +476,9 @@ export class StoreCore<V> {
         for (const [key, bytes] of layer.writes.map) pendingValue.set(key, bytes !== null);
       }
     }
-    this.txn.forEach((bytes, key) => pendingValue.set(key, bytes !== null));
+    this.txn.forEach((bytes, key) => {
+      pendingValue.set(key, bytes !== null);
+    });
     for (const entry of this.cache.dirtyEntries()) pendingValue.set(entry.key, entry.value !== null);
     return andThen(local.approximateCount(), (count) => {
       for (const [key, exists] of pendingValue) {
@@ -634,7 +636,11 @@ export class StoreCore<V> {
     const changes = writes.size > 0 || extras?.meta !== undefined || extras?.dropSegmentsBelow !== undefined;
     if (!changes) return;
     // What was read ahead of the commit is stale for the keys it wrote; the buffer shadows them meanwhile.
-    if (this.prefetched.size > 0) writes.forEach((_value, key) => this.prefetched.delete(key));
+    if (this.prefetched.size > 0) {
+      writes.forEach((_value, key) => {
+        this.prefetched.delete(key);
+      });
+    }
     const local = this.options.local;
     if (local.synchronous && this.writer === undefined) {
       // Applied at once, synchronously: local state copies what it keeps, so the buffer is emptied and used again.
@@ -651,7 +657,9 @@ export class StoreCore<V> {
     const last = this.waiting[this.waiting.length - 1];
     if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
       // Committed while a write is in flight: joins the batch written next (newer writes and metadata win).
-      writes.forEach((value, key) => last.writes.set(key, value));
+      writes.forEach((value, key) => {
+        last.writes.set(key, value);
+      });
       writes.clear();
       mergeExtras(last.extras, extras);
     } else {

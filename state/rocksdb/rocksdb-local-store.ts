@@ -197,7 +197,9 @@ export class RocksDbLocalStore implements LocalStore {
     // RocksDB holds the batch now: mirrored segments follow before anyone reads again.
     if (mirror !== undefined) {
       const landed: (readonly [number, string, Buffer | null])[] = [];
-      batch.writes.forEach((value, key) => landed.push([batch.segmentOf(key), key, value]));
+      batch.writes.forEach((value, key) => {
+        landed.push([batch.segmentOf(key), key, value]);
+      });
       mirror.landed(landed, drop);
     }
   }
