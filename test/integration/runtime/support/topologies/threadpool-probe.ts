@@ -23,9 +23,11 @@ export default async function threadpoolProbe(): Promise<Topology> {
     stat(dir).then(() => true),
     new Promise<false>((resolve) => setTimeout(() => resolve(false), 2_000)),
   ]);
-  // Release the blocked threads: a non-blocking writer completes each reader's open.
-  for (const f of fifos) closeSync(openSync(f, constants.O_WRONLY | constants.O_NONBLOCK));
+  // Release the blocked threads: a FIFO opened read-write (which never blocks on Linux) is a writer for every
+  // reader open, running or still queued for a pool thread; keep it open until all of them completed.
+  const writers = fifos.map((f) => openSync(f, constants.O_RDWR));
   for (const handle of await Promise.all(readers)) await handle.close();
+  for (const fd of writers) closeSync(fd);
   rmSync(dir, { recursive: true, force: true });
   if (!answered) {
     throw new Error(
