@@ -390,6 +390,11 @@ export class StreamTask implements TaskServices {
     return this.id;
   }
 
+  /** The input record being processed (its bytes), if any: what a dead-letter record of a send failure carries. */
+  currentRecord(): RawRecord | undefined {
+    return this.current;
+  }
+
   recordMetadata(): RecordMetadata | undefined {
     const c = this.current;
     return c ? { topic: c.topic, partition: c.partition, offset: c.offset } : undefined;
