@@ -7,17 +7,8 @@ import * as launcher from '../../../docker/kafka-local/launcher.js';
 import { kafkaJsClient } from '../../../runtime/kafka/client-config.js';
 import { canRunLocalKafka, useLocalCluster } from '../../support/local-cluster.js';
 import { PacedProducer } from './support/kafka-io.js';
-import {
-  buildTopology,
-  createScenarioTopics,
-  expectedOutputs,
-  modulePath,
-  names,
-  type Scenario,
-  verifyOutputs,
-} from './support/proof.js';
-import { WorkerProcess } from './support/worker-process.js';
-import { readings, TempDirs } from './support/workloads.js';
+import { aggregatesScenario, expectedOutputs, scenarioWorker, verifyOutputs } from './support/proof.js';
+import { TempDirs } from './support/workloads.js';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
@@ -48,47 +39,13 @@ describe.skipIf(!canRunLocalKafka)('3-broker cluster: a broker killed mid-run', 
     const t0 = Date.now();
     const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     const bootstrap = cluster.bootstrap;
-    const n = names('cluster', ['input', 'windowed', 'counts', 'groups'] as const);
-    const topology = {
-      input: n.input,
-      windowedOut: n.windowed,
-      countsOut: n.counts,
-      groupsOut: n.groups,
-      windowMs: 5_000,
-    };
-    await createScenarioTopics(
-      [
-        { name: n.input, partitions: 3 },
-        { name: n.windowed, partitions: 2 },
-        { name: n.counts, partitions: 2 },
-        { name: n.groups, partitions: 2 },
-      ],
+    const scenario = await aggregatesScenario(
+      'cluster',
+      { count: 24_000, keys: 100, groups: 7, seed: 5 },
       { bootstrap, replicationFactor: 3, config: { 'min.insync.replicas': '2' } },
     );
-    const scenario: Scenario = {
-      module: 'aggregates',
-      applicationId: n.app,
-      topology,
-      built: await buildTopology('aggregates', topology),
-      input: readings({
-        topic: n.input,
-        partitions: 3,
-        count: 24_000,
-        keys: 100,
-        groups: 7,
-        stepMs: 20,
-        seed: 5,
-      }),
-      outputs: { [n.windowed]: 'exact', [n.counts]: 'exact', [n.groups]: 'latest' },
-      bootstrap,
-    };
     const expected = await expectedOutputs(scenario);
-    const worker = new WorkerProcess({
-      module: modulePath('aggregates'),
-      applicationId: n.app,
-      stateDir: dirs.create(),
-      topology,
-      bootstrap,
+    const worker = scenarioWorker(scenario, dirs.create(), {
       // Records wait for a new partition leader up to the transaction timeout (librdkafka bounds message.timeout.ms
       // by it), and a broker killed with SIGKILL is only replaced as leader after the controller's broker session
       // timeout (9 s). With the default 10 s, records time out and the transaction aborts (the worker recovers from
@@ -106,7 +63,7 @@ describe.skipIf(!canRunLocalKafka)('3-broker cluster: a broker killed mid-run', 
       await worker.waitFor('RUNNING', 120_000);
       timeline.push(`running at ${at()}`);
       await sleep(3_000);
-      victim = await victimOf(bootstrap, n.input);
+      victim = await victimOf(bootstrap, String(scenario.topology.input));
       await launcher.kill(victim);
       timeline.push(`killed ${victim} at ${at()} (input produced ${input.produced})`);
       await sleep(8_000);

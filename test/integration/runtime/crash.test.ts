@@ -6,17 +6,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { random } from './support/differential.js';
 import { PacedProducer } from './support/kafka-io.js';
-import {
-  buildTopology,
-  createScenarioTopics,
-  expectedOutputs,
-  modulePath,
-  names,
-  type Scenario,
-  verifyOutputs,
-} from './support/proof.js';
-import { WorkerProcess } from './support/worker-process.js';
-import { readings, TempDirs } from './support/workloads.js';
+import { aggregatesScenario, expectedOutputs, scenarioWorker, verifyOutputs } from './support/proof.js';
+import { TempDirs } from './support/workloads.js';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
@@ -30,47 +21,17 @@ describe('crash: kill -9 of a worker at random points', () => {
     timeout: 300_000,
   }, async () => {
     const t0 = Date.now();
-    const n = names('crash', ['input', 'windowed', 'counts', 'groups'] as const);
-    const topology = {
-      input: n.input,
-      windowedOut: n.windowed,
-      countsOut: n.counts,
-      groupsOut: n.groups,
-      windowMs: 5_000,
-    };
-    await createScenarioTopics([
-      { name: n.input, partitions: 3 },
-      { name: n.windowed, partitions: 2 },
-      { name: n.counts, partitions: 2 },
-      { name: n.groups, partitions: 2 },
-    ]);
-    const scenario: Scenario = {
-      module: 'aggregates',
-      applicationId: n.app,
-      topology,
-      built: await buildTopology('aggregates', topology),
-      input: readings({
-        topic: n.input,
-        partitions: 3,
-        count: RECORDS,
-        keys: 200,
-        groups: 11,
-        stepMs: 20,
-        seed: 42,
-      }),
-      outputs: { [n.windowed]: 'exact', [n.counts]: 'exact', [n.groups]: 'latest' },
-    };
+    const scenario = await aggregatesScenario('crash', { count: RECORDS, keys: 200, groups: 11, seed: 42 });
     const expected = await expectedOutputs(scenario);
 
-    const worker = new WorkerProcess({
-      module: modulePath('aggregates'),
-      applicationId: n.app,
-      stateDir: dirs.create(),
-      topology,
+    const worker = scenarioWorker(scenario, dirs.create(), {
       // Checkpoints every 2000 changelog records: restarts restore a tail from a checkpoint, or everything.
       // Static membership (KIP-345), as a StatefulSet or systemd unit would run it: the restarted process takes
       // the killed one's place in the group at once instead of after the session timeout.
-      streams: { checkpointAfterRecords: 2_000, consumer: { 'group.instance.id': `${n.app}-worker-1` } },
+      streams: {
+        checkpointAfterRecords: 2_000,
+        consumer: { 'group.instance.id': `${scenario.applicationId}-worker-1` },
+      },
     });
     const input = new PacedProducer(scenario.input, RATE);
     const rnd = random(7);

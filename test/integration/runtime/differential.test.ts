@@ -7,12 +7,11 @@ import {
   buildTopology,
   createScenarioTopics,
   expectedOutputs,
-  modulePath,
   names,
   type Scenario,
+  scenarioWorker,
   verifyOutputs,
 } from './support/proof.js';
-import { WorkerProcess } from './support/worker-process.js';
 import { events, ordersAndProfiles, readings, TempDirs } from './support/workloads.js';
 
 const dirs = new TempDirs();
@@ -23,13 +22,7 @@ async function runScenario(s: Scenario, streams: Record<string, unknown> = {}): 
   const t0 = Date.now();
   const expected = await expectedOutputs(s);
   await produceInput(s.input);
-  const worker = new WorkerProcess({
-    module: modulePath(s.module),
-    applicationId: s.applicationId,
-    stateDir: dirs.create(),
-    topology: s.topology,
-    streams,
-  });
+  const worker = scenarioWorker(s, dirs.create(), { streams });
   worker.start();
   try {
     await worker.waitFor('RUNNING');

@@ -3,17 +3,8 @@
 // their state from the changelogs). The committed output must equal the TopologyTestDriver's exactly.
 import { afterAll, describe, expect, it } from 'vitest';
 import { PacedProducer } from './support/kafka-io.js';
-import {
-  buildTopology,
-  createScenarioTopics,
-  expectedOutputs,
-  modulePath,
-  names,
-  type Scenario,
-  verifyOutputs,
-} from './support/proof.js';
-import { WorkerProcess } from './support/worker-process.js';
-import { readings, TempDirs } from './support/workloads.js';
+import { aggregatesScenario, expectedOutputs, scenarioWorker, verifyOutputs } from './support/proof.js';
+import { TempDirs } from './support/workloads.js';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
@@ -24,46 +15,9 @@ describe('scale: 1 -> 3 -> 1 workers during processing', () => {
   it('the committed output equals the driver output', { timeout: 240_000 }, async () => {
     const t0 = Date.now();
     const at = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-    const n = names('scale', ['input', 'windowed', 'counts', 'groups'] as const);
-    const topology = {
-      input: n.input,
-      windowedOut: n.windowed,
-      countsOut: n.counts,
-      groupsOut: n.groups,
-      windowMs: 5_000,
-    };
-    await createScenarioTopics([
-      { name: n.input, partitions: 3 },
-      { name: n.windowed, partitions: 2 },
-      { name: n.counts, partitions: 2 },
-      { name: n.groups, partitions: 2 },
-    ]);
-    const scenario: Scenario = {
-      module: 'aggregates',
-      applicationId: n.app,
-      topology,
-      built: await buildTopology('aggregates', topology),
-      input: readings({
-        topic: n.input,
-        partitions: 3,
-        count: 40_000,
-        keys: 150,
-        groups: 9,
-        stepMs: 20,
-        seed: 11,
-      }),
-      outputs: { [n.windowed]: 'exact', [n.counts]: 'exact', [n.groups]: 'latest' },
-    };
+    const scenario = await aggregatesScenario('scale', { count: 40_000, keys: 150, groups: 9, seed: 11 });
     const expected = await expectedOutputs(scenario);
-    const workers = [0, 1, 2].map(
-      () =>
-        new WorkerProcess({
-          module: modulePath('aggregates'),
-          applicationId: n.app,
-          stateDir: dirs.create(),
-          topology,
-        }),
-    );
+    const workers = [0, 1, 2].map(() => scenarioWorker(scenario, dirs.create()));
     const [first, second, third] = workers;
     const timeline: string[] = [];
     const input = new PacedProducer(scenario.input, 2_000);

@@ -13,7 +13,8 @@ import {
   readCommitted,
   sourceTopicsOf,
 } from './kafka-io.js';
-import type { WorkerProcess } from './worker-process.js';
+import { WorkerProcess, type WorkerSpec } from './worker-process.js';
+import { readings } from './workloads.js';
 
 export type TopologyModule = 'aggregates' | 'join' | 'punctuate' | 'words' | 'threadpool-probe';
 
@@ -65,6 +66,69 @@ export async function createScenarioTopics(
     })),
     options.bootstrap,
   );
+}
+
+/** The load of an aggregates scenario: sensor readings, 20 ms of event time apart, over 3 input partitions. */
+export interface AggregatesLoad {
+  readonly count: number;
+  readonly keys: number;
+  readonly groups: number;
+  readonly seed: number;
+}
+
+/**
+ * The scenario the fault proofs (crash, scale, cluster) run: the `aggregates` module (windowed aggregation with
+ * suppression, running counts, counts behind a repartition topic) over 3 input partitions, its topics created.
+ */
+export async function aggregatesScenario(
+  prefix: string,
+  load: AggregatesLoad,
+  cluster:
+    | { bootstrap: string; replicationFactor: number; config: Record<string, string> }
+    | undefined = undefined,
+): Promise<Scenario> {
+  const n = names(prefix, ['input', 'windowed', 'counts', 'groups'] as const);
+  const topology = {
+    input: n.input,
+    windowedOut: n.windowed,
+    countsOut: n.counts,
+    groupsOut: n.groups,
+    windowMs: 5_000,
+  };
+  await createScenarioTopics(
+    [
+      { name: n.input, partitions: 3 },
+      { name: n.windowed, partitions: 2 },
+      { name: n.counts, partitions: 2 },
+      { name: n.groups, partitions: 2 },
+    ],
+    cluster ?? {},
+  );
+  return {
+    module: 'aggregates',
+    applicationId: n.app,
+    topology,
+    built: await buildTopology('aggregates', topology),
+    input: readings({ topic: n.input, partitions: 3, stepMs: 20, ...load }),
+    outputs: { [n.windowed]: 'exact', [n.counts]: 'exact', [n.groups]: 'latest' },
+    ...(cluster ? { bootstrap: cluster.bootstrap } : {}),
+  };
+}
+
+/** A worker process running the scenario's module and application on its own state directory. */
+export function scenarioWorker(
+  s: Scenario,
+  stateDir: string,
+  more: Omit<WorkerSpec, 'module' | 'applicationId' | 'stateDir' | 'topology' | 'bootstrap'> = {},
+): WorkerProcess {
+  return new WorkerProcess({
+    module: modulePath(s.module),
+    applicationId: s.applicationId,
+    stateDir,
+    topology: s.topology,
+    ...(s.bootstrap ? { bootstrap: s.bootstrap } : {}),
+    ...more,
+  });
 }
 
 export async function expectedOutputs(s: Scenario): Promise<Map<string, OutputRecord[]>> {
