@@ -14,6 +14,7 @@ import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
 import { StreamsError } from '../engine/error-handlers.js';
 import { METRICS, type StreamsMetrics } from '../engine/metrics.js';
 import type { Position } from '../engine/partition-group.js';
+import type { DeliveryFailure } from './delivery-tracker.js';
 import { KafkaRuntimeError } from './kafka-errors.js';
 import type { KafkaRecordCollector } from './kafka-record-collector.js';
 import { type TopicPartition, tpKey } from './records.js';
@@ -76,15 +77,19 @@ export class Committer {
       const r = t.task.postCommit(positions.get(t) ?? NO_OFFSETS);
       if (isPromise(r)) await r;
     }
+    o.collector.committed();
     o.metrics.increment(RUNTIME_METRICS.commits, {});
     o.metrics.increment(RUNTIME_METRICS.commitLatencyMs, {}, performance.now() - started);
   }
 
-  /** exactly_once_v2: aborts the open transaction (none of its records or offsets become visible). */
-  async abort(): Promise<void> {
-    if (!this.options.exactlyOnce) return;
+  /**
+   * exactly_once_v2: aborts the open transaction (none of its records or offsets become visible). Returns the records
+   * whose delivery failed in it.
+   */
+  async abort(): Promise<readonly DeliveryFailure[]> {
+    if (!this.options.exactlyOnce) return [];
     const producer = this.options.producer();
-    if (producer.inTransaction) await producer.abortTransaction();
+    return producer.inTransaction ? producer.abortTransaction() : [];
   }
 
   /**

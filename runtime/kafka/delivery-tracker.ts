@@ -13,28 +13,36 @@ export interface PartitionOffset extends TopicPartition {
   readonly offset: number;
 }
 
-/** The first record whose delivery failed since the last reset. */
+/** A record whose delivery failed. */
 export interface DeliveryFailure {
   readonly error: unknown;
   readonly topic: string;
   readonly partition: number;
   readonly key: Buffer | string | null | undefined;
+  /** The record's value, when the report carries it (dr_msg_cb; the runtime's producer asks for it on failures). */
+  readonly value?: Buffer | null;
+  readonly timestamp?: number;
 }
 
-/** Shape of librdkafka's delivery report (dr_cb, without the message value). */
+/** Shape of librdkafka's delivery report (value only with dr_msg_cb). */
 export interface DeliveryReportLike {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
   readonly key?: Buffer | string | null;
+  readonly value?: Buffer | null;
+  readonly timestamp?: number;
 }
+
+/** Failed records kept per cycle (the first ones: after a rejection the rest of a transaction fails too). */
+const MAX_FAILURES = 1_000;
 
 export class DeliveryTracker {
   #sent = 0;
   #reported = 0;
   /** topic -> last offset by partition index (sparse). Nested to avoid building a string key per report. */
   #lastOffsets = new Map<string, number[]>();
-  #failure: DeliveryFailure | undefined;
+  #failures: DeliveryFailure[] = [];
   #waiters: Array<() => void> = [];
 
   recordSent(): void {
@@ -49,7 +57,16 @@ export class DeliveryTracker {
   onReport(error: unknown, report: DeliveryReportLike): void {
     this.#reported++;
     if (error) {
-      this.#failure ??= { error, topic: report.topic, partition: report.partition, key: report.key };
+      if (this.#failures.length < MAX_FAILURES) {
+        this.#failures.push({
+          error,
+          topic: report.topic,
+          partition: report.partition,
+          key: report.key,
+          ...(report.value !== undefined ? { value: report.value } : {}),
+          ...(report.timestamp !== undefined ? { timestamp: report.timestamp } : {}),
+        });
+      }
     } else {
       let offsets = this.#lastOffsets.get(report.topic);
       if (!offsets) {
@@ -66,13 +83,23 @@ export class DeliveryTracker {
     }
   }
 
+  /** Reports received so far (also while not counting sends). */
+  get reported(): number {
+    return this.#reported;
+  }
+
   /** Records sent whose report has not reached JavaScript yet. */
   get pending(): number {
     return this.#sent - this.#reported;
   }
 
   get failure(): DeliveryFailure | undefined {
-    return this.#failure;
+    return this.#failures[0];
+  }
+
+  /** Every failed record reported since the last reset (up to the first 1000). */
+  get failures(): readonly DeliveryFailure[] {
+    return this.#failures;
   }
 
   /** Resolves once every record sent so far has been reported (immediately when none is pending). */
@@ -95,6 +122,6 @@ export class DeliveryTracker {
   /** Starts a new transaction / flush cycle: forgets offsets and failure (pending reports still count). */
   reset(): void {
     this.#lastOffsets = new Map();
-    this.#failure = undefined;
+    this.#failures = [];
   }
 }

@@ -12,11 +12,11 @@ import type { StateStore } from '../../state/api/state-store.js';
 import type { ChangelogWriter, MemoryBudget } from '../../state/api/store-runtime.js';
 import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
 import type { StreamsMetrics } from '../engine/metrics.js';
-import type { RecordCollector } from '../engine/record-collector.js';
 import { type Clock, type StreamTask, taskId } from '../engine/stream-task.js';
 import { globalStoreSubtopology } from '../engine/topology-tasks.js';
 import { type KafkaConnectionOptions, librdkafkaConfig } from './client-config.js';
 import { wrapKafkaError } from './kafka-errors.js';
+import type { KafkaRecordCollector } from './kafka-record-collector.js';
 import { OffsetLister } from './offset-lister.js';
 import {
   call,
@@ -49,7 +49,7 @@ export interface GlobalStateOptions {
   readonly directory: string;
   readonly memory: MemoryBudget;
   /** Dead-letter records of global records that cannot be read go through the worker's collector. */
-  readonly collector: RecordCollector;
+  readonly collector: KafkaRecordCollector;
   readonly clock: Clock;
   readonly errors: ErrorHandlerSettings;
   readonly metrics: StreamsMetrics;

@@ -106,6 +106,9 @@ export class StreamProducer {
         'queue.buffering.max.messages': 1_000_000,
         dr_cb: true,
         'delivery.report.only.error': !countsDeliveries,
+        // Failure reports carry the record's value: the runtime recognises a rejected record when it is produced
+        // again (rejected-records.ts). Only failures are reported by default, so successes copy nothing.
+        ...(countsDeliveries ? {} : { dr_msg_cb: true }),
         ...(transactional
           ? {
               'transactional.id': options.transactionalId as string,
@@ -222,8 +225,11 @@ export class StreamProducer {
     }
   }
 
-  /** Aborts the open transaction: none of its records or offsets become visible to read_committed readers. */
-  async abortTransaction(): Promise<void> {
+  /**
+   * Aborts the open transaction: none of its records or offsets become visible to read_committed readers. Returns
+   * the records whose delivery failed in it (purged ones included), for the runtime to learn which were rejected.
+   */
+  async abortTransaction(): Promise<readonly DeliveryFailure[]> {
     this.#assertInTransaction('abortTransaction');
     // Let the records sent so far be delivered (or fail) first. Right after a commit the coordinator answers the
     // next transaction's AddPartitionsToTxn with CONCURRENT_TRANSACTIONS while it writes the markers; librdkafka
@@ -237,7 +243,26 @@ export class StreamProducer {
     this.#state = 'ready';
     // Purged records report errors: let them arrive now so that they are not blamed on the next transaction.
     await this.#reportsDispatched('abortTransaction');
+    const failures = this.#tracker.failures;
     this.#tracker.reset();
+    return failures;
+  }
+
+  /**
+   * Finds out whether the broker rejects `record` on its own: sends it alone (its batch holds nothing else) in a
+   * transaction that is then aborted, so nothing of it is ever visible. Returns the failure, if any. Call it
+   * between transactions.
+   */
+  async probe(record: OutgoingRecord): Promise<DeliveryFailure | undefined> {
+    await this.beginTransaction();
+    try {
+      this.send(record);
+      await call((cb) => this.#native.flush(this.#timeoutMs, cb));
+    } catch {
+      // Refused or not flushed: the delivery report (if any) says why; the abort below purges what is left.
+    }
+    const failures = await this.abortTransaction();
+    return failures.find((f) => f.topic === record.topic);
   }
 
   /**
@@ -327,8 +352,17 @@ export class StreamProducer {
    * flush() needs (tested: test/integration/runtime/transactional-producer.test.ts).
    */
   async #reportsDispatched(operation: string): Promise<void> {
-    if (this.#countsDeliveries) await this.#settled(operation);
-    else await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.#countsDeliveries) {
+      await this.#settled(operation);
+      return;
+    }
+    // The binding dispatches 100 reports per pass: while a pass brought some, more may be queued (a rejected batch
+    // fails every record in it). Wait for a pass that brings none, so that all failures are seen (bounded).
+    for (let pass = 0; pass < 100; pass++) {
+      const before = this.#tracker.reported;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.#tracker.reported === before && pass > 0) return;
+    }
   }
 
   async #settled(operation: string): Promise<void> {

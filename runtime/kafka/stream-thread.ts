@@ -162,7 +162,14 @@ export class StreamThread implements RebalanceListener {
     const c = this.#config;
     const o = this.#o;
     this.#producer = await this.#createProducer();
-    this.#collector = new KafkaRecordCollector(() => this.#producer, o.layout.partitionCounts);
+    this.#collector = new KafkaRecordCollector({
+      producer: () => this.#producer,
+      partitionCounts: o.layout.partitionCounts,
+      applicationId: c.applicationId,
+      errors: c,
+      metrics: o.metrics,
+      logger: this.#log,
+    });
     this.#committer = new Committer({
       exactlyOnce: c.exactlyOnce,
       producer: () => this.#producer,
@@ -411,7 +418,9 @@ export class StreamThread implements RebalanceListener {
       const attempt = this.#failedAgain('aborts', error);
       this.#log.warn({ err: error, attempt }, 'transaction aborted: rolling tasks back to their last commit');
       try {
-        await this.#committer.abort();
+        const failures = await this.#committer.abort();
+        // Records the broker rejected go to the production handler when reprocessing produces them again.
+        if (failures.length > 0) await this.#collector.learnRejections(failures);
       } catch (abortError) {
         return this.#recover(abortError);
       }

@@ -9,9 +9,9 @@ import type { ChangelogWriter, MemoryBudget } from '../../state/api/store-runtim
 import { TaskStateManager } from '../../state/task-state-manager.js';
 import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
 import type { StreamsMetrics } from '../engine/metrics.js';
-import type { RecordCollector } from '../engine/record-collector.js';
 import { type Clock, StreamTask } from '../engine/stream-task.js';
 import { STATELESS_TASK_STATE, type TaskState } from '../engine/task-state.js';
+import type { KafkaRecordCollector } from './kafka-record-collector.js';
 import type { TopicPartition } from './records.js';
 
 export interface TaskStores {
@@ -25,7 +25,7 @@ export interface TaskStores {
 /** What every task of a worker shares. */
 export interface TaskEnvironment {
   readonly applicationId: string;
-  readonly collector: RecordCollector;
+  readonly collector: KafkaRecordCollector;
   readonly changelog: ChangelogWriter;
   readonly memory: MemoryBudget;
   readonly globalStores?: ReadonlyMap<string, StateStore>;
@@ -62,7 +62,8 @@ export async function openTask(
     subtopology,
     state: stores.state,
     ...(env.globalStores ? { globalStores: env.globalStores } : {}),
-    collector: env.collector,
+    // Sends of this task: a failure goes to the production handler with the task's input record.
+    collector: env.collector.forTask(() => ref.task),
     clock: env.clock,
     errors: env.errors,
     metrics: env.metrics,
