@@ -2,7 +2,8 @@
 // without the record cache) beside the raw rocksdb-native binding doing the same work in the same run, then restore
 // throughput from an in-memory changelog of 1M records.
 //
-//   npx tsx bench/state-stores.ts [--records 200000] [--restore 1000000] [--only restore]
+//   npx tsx bench/state-stores.ts [--records 200000] [--restore 1000000] [--only restore|main]
+//     [--suites raw,rocksdb,rocksdb+cache,mirror,memory,memory+cache]   (a subset, for profiling one path)
 //
 // Store API figures include what the API adds on top of the binding: key/value serialization, the record cache, the
 // transaction buffer and the commit that applies it (puts count until on disk: both sides end with a memtable flush).
@@ -29,6 +30,9 @@ const PREFETCH_BATCH = 1_000;
 const SCAN_PASSES = 3;
 /** Record cache budget of the process (Kafka Streams' default statestore.cache.max.bytes is 10 MiB). */
 const CACHE_BYTES = Number(args.get('cache-bytes') ?? 32 << 20);
+const SUITES = new Set(
+  (args.get('suites') ?? 'raw,rocksdb,rocksdb+cache,mirror,memory,memory+cache').split(','),
+);
 
 // Bytes in, bytes out: the serdes cost what a real one costs at least (a copy), so that the comparison with the raw
 // binding, which is handed ready Buffers, charges the API for producing them.
@@ -328,12 +332,12 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     quiet = round < ROUNDS;
     if (!quiet) console.log(`\nround ${round} (earlier rounds not printed):`);
-    await rawSuite();
-    await rocksSuite(false);
-    await rocksSuite(true);
-    await mirrorSuite();
-    await memorySuite(false);
-    await memorySuite(true);
+    if (SUITES.has('raw')) await rawSuite();
+    if (SUITES.has('rocksdb')) await rocksSuite(false);
+    if (SUITES.has('rocksdb+cache')) await rocksSuite(true);
+    if (SUITES.has('mirror')) await mirrorSuite();
+    if (SUITES.has('memory')) await memorySuite(false);
+    if (SUITES.has('memory+cache')) await memorySuite(true);
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   }
   console.log(`\nbest of ${ROUNDS} rounds:`);
@@ -398,7 +402,7 @@ const ONLY = args.get('only');
 try {
   if (ONLY !== 'restore') await main();
   quiet = false;
-  await restoreBench();
+  if (ONLY !== 'main') await restoreBench();
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
