@@ -397,7 +397,10 @@ export class StoreCore<V> {
     toExclusive: string | undefined,
     reverse: boolean,
   ): AsyncIterable<CoreEntry<V>[]> {
-    const merge = this.merge(0, from, toExclusive, reverse, undefined);
+    // Committed values are deserialized, not looked up in the cache: per entry that lookup needs the key as a string
+    // and a probe of a map that may hold 100k+ entries, which costs as much as deserializing a typical value (and far
+    // more than a cheap one). Long scans read mostly what the cache does not hold anyway.
+    const merge = this.merge(0, from, toExclusive, reverse, undefined, (e) => this.deserialize(e.value));
     const local = this.options.local;
     const chunks =
       local.scan !== undefined
@@ -421,16 +424,20 @@ export class StoreCore<V> {
     toExclusive: string | undefined,
     reverse: boolean,
     accept: ((key: string) => boolean) | undefined,
+    committed: (entry: LocalEntry) => V = (e) => this.committedValue(e),
   ): PendingMerge<V> {
     return new PendingMerge(
       this.pendingInRange(segment, from, toExclusive, reverse, accept),
       reverse,
       accept,
-      (e) => this.committedValue(e),
+      committed,
     );
   }
 
-  /** A committed entry's value, taken from the cache when it holds the same (clean) value. */
+  /**
+   * A committed entry's value, taken from the cache when it holds the same (clean) value: for the short ranges of
+   * window and session stores, whose aggregates the cache usually holds and whose keys are strings already.
+   */
   private committedValue(entry: LocalEntry): V {
     if (this.cache.size === 0) return this.deserialize(entry.value);
     const cached = this.cache.peek(entry.key);
