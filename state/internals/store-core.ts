@@ -344,10 +344,13 @@ export class StoreCore<V> {
     return this.cacheRead(key, buffered !== undefined ? buffered : bytes);
   }
 
-  /** A value read below the cache; kept in the cache only when caching is enabled for this store. */
+  /**
+   * A value read below the cache for a key the caller has just found absent from it; kept in the cache only when
+   * caching is enabled for this store.
+   */
   private cacheRead(key: string, bytes: Buffer | null): V | undefined {
     const value = bytes === null ? null : this.deserialize(bytes);
-    if (this.options.writeBack) this.cache.putClean(key, value, bytes);
+    if (this.options.writeBack) this.cache.addClean(key, value, bytes);
     return value ?? undefined;
   }
 
@@ -539,7 +542,7 @@ export class StoreCore<V> {
 
   /** Writes a dirty entry and emits it; nothing if it is no longer the dirty entry of its key. */
   private flushEntry(entry: CacheEntry<V>): MaybePromise<void> {
-    if (!entry.dirty || this.cache.peek(entry.key) !== entry) return undefined;
+    if (!entry.dirty || !entry.cached) return undefined;
     const { key, keyObject, value, timestamp } = entry;
     const old = this.write(entry);
     return this.emit(keyObject, key, value, old, timestamp);
