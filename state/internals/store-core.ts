@@ -3,7 +3,6 @@ import type { Serde } from '../../schemas/serde.js';
 import { deserializesCheaply } from '../../schemas/serdes.js';
 import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-runtime.js';
 import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
-import type { IndexedMap } from '../memory/indexed-map.js';
 import { keyToBytes } from './key-codec.js';
 import type { LocalBatch, LocalEntry, LocalStore } from './local-store.js';
 import { TransactionBuffer } from './transaction-buffer.js';
@@ -120,7 +119,7 @@ const MERGED_WRITES_MAX = 10_000;
 
 /** Committed writes on their way to local state. */
 interface PendingWrite {
-  readonly writes: IndexedMap<Buffer | null>;
+  readonly writes: TransactionBuffer;
   readonly extras: { meta?: Map<string, Buffer>; dropSegmentsBelow?: number };
 }
 
@@ -143,7 +142,7 @@ function copyExtras(extras: CommitExtras | undefined): PendingWrite['extras'] {
 
 function batchOf(pending: PendingWrite, segmentOf: (key: string) => number): LocalBatch {
   return {
-    writes: pending.writes.map,
+    writes: pending.writes,
     segmentOf,
     meta: pending.extras.meta,
     dropSegmentsBelow: pending.extras.dropSegmentsBelow,
@@ -458,7 +457,7 @@ export class StoreCore<V> {
   ): { key: string; value: V | null }[] {
     const segmentOf = this.options.segmentOf;
     const wanted = (key: string) => segmentOf(key) === segment && (accept === undefined || accept(key));
-    const layerEntries = (layer: IndexedMap<Buffer | null> | TransactionBuffer) => {
+    const layerEntries = (layer: TransactionBuffer) => {
       const out: Pending<V>[] = [];
       layer.forEachInRange(from, toExclusive, reverse, (key, bytes) => {
         if (wanted(key)) out.push({ key, value: bytes === null ? null : this.deserialize(bytes) });
@@ -482,9 +481,9 @@ export class StoreCore<V> {
     const local = this.options.local;
     const pendingValue = new Map<string, boolean>();
     for (const layer of [this.inFlight, ...this.waiting]) {
-      if (layer !== undefined) {
-        for (const [key, bytes] of layer.writes.map) pendingValue.set(key, bytes !== null);
-      }
+      layer?.writes.forEach((bytes, key) => {
+        pendingValue.set(key, bytes !== null);
+      });
     }
     this.txn.forEach((bytes, key) => {
       pendingValue.set(key, bytes !== null);
@@ -667,9 +666,7 @@ export class StoreCore<V> {
     const last = this.waiting[this.waiting.length - 1];
     if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
       // Committed while a write is in flight: joins the batch written next (newer writes and metadata win).
-      writes.forEach((value, key) => {
-        last.writes.set(key, value);
-      });
+      last.writes.setAll(writes);
       writes.clear();
       mergeExtras(last.extras, extras);
     } else {
