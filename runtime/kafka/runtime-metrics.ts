@@ -14,6 +14,8 @@ export const RUNTIME_METRICS = {
   restoredRecords: 'restore-records-total',
   /** Records applied to global stores. */
   globalRecords: 'global-records-total',
+  /** Records global stores read at start to catch up with their topics (from the global checkpoint, or all). */
+  globalRestoredRecords: 'global-restore-records-total',
   rebalances: 'rebalance-total',
   /** Partitions paused because their task's buffer stayed above maxBufferedRecordsPerPartition. */
   backpressurePauses: 'backpressure-pause-total',

@@ -5,16 +5,7 @@
 // directory reuses it, so its producer's initTransactions aborts the transaction the crashed process left open at
 // once, instead of read_committed readers waiting transaction.timeout.ms for the coordinator to do it.
 import { randomUUID } from 'node:crypto';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 const LOCK_FILE = '.lock';
@@ -64,10 +55,9 @@ export class StateDirectory {
     return join(this.appDir, taskId);
   }
 
-  /** Global stores are rebuilt from their topics at every start: their directory is wiped first. */
-  freshGlobalDir(): string {
+  /** Global stores' local state and their checkpoint (kept across starts: global-state.ts decides what to trust). */
+  globalDir(): string {
     const dir = join(this.appDir, GLOBAL_DIR);
-    rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     return dir;
   }

@@ -184,7 +184,7 @@ export class StreamThread implements RebalanceListener {
       topology: o.topology,
       applicationId: c.applicationId,
       connection: this.#connection('global', c.consumer),
-      directory: o.stateDirectory.freshGlobalDir(),
+      directory: o.stateDirectory.globalDir(),
       memory: this.#memory,
       collector: this.#collector,
       clock: this.#clock,
@@ -193,6 +193,8 @@ export class StreamThread implements RebalanceListener {
       logger: this.#log.child({ component: 'global' }),
       maxPollRecords: c.maxPollRecords,
       partitionCounts: o.layout.partitionCounts,
+      restoreListener: c.restoreListener,
+      checkpointAfterRecords: c.checkpointAfterRecords,
     });
     if (this.#global) {
       const applied = await this.#global.bootstrap(() => this.#committer.ensureTransaction());

@@ -57,12 +57,13 @@ describe('StateDirectory', () => {
     taken.release();
   });
 
-  it('wipes the global stores directory at every start', () => {
+  it('keeps the global stores directory across starts (the global checkpoint decides what is trusted)', () => {
     const root = tempDir();
     const dir = StateDirectory.lock(root, 'app');
-    const global = dir.freshGlobalDir();
-    writeFileSync(join(global, 'stale'), 'x');
-    expect(() => readFileSync(join(dir.freshGlobalDir(), 'stale'))).toThrow();
+    writeFileSync(join(dir.globalDir(), 'kept'), 'x');
     dir.release();
+    const again = StateDirectory.lock(root, 'app');
+    expect(readFileSync(join(again.globalDir(), 'kept'), 'utf8')).toBe('x');
+    again.release();
   });
 });
