@@ -2,7 +2,7 @@ import { andThen, isPromise, type MaybePromise } from '../../common/maybe-promis
 import type { Serde } from '../../schemas/serde.js';
 import { deserializesCheaply } from '../../schemas/serdes.js';
 import type { ChangelogRecord, FlushListener, StoreContext } from '../api/store-runtime.js';
-import { type CacheEntry, type CacheNamespace, RecordCache } from '../cache/record-cache.js';
+import { type CacheEntry, type CacheNamespace, isCached, RecordCache } from '../cache/record-cache.js';
 import { keyToBytes } from './key-codec.js';
 import type { LocalBatch, LocalEntry, LocalStore } from './local-store.js';
 import { TransactionBuffer } from './transaction-buffer.js';
@@ -541,7 +541,7 @@ export class StoreCore<V> {
 
   /** Writes a dirty entry and emits it; nothing if it is no longer the dirty entry of its key. */
   private flushEntry(entry: CacheEntry<V>): MaybePromise<void> {
-    if (!entry.dirty || !entry.cached) return undefined;
+    if (!entry.dirty || !isCached(entry)) return undefined;
     const { key, keyObject, value, timestamp } = entry;
     const old = this.write(entry);
     return this.emit(keyObject, key, value, old, timestamp);
