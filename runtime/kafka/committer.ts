@@ -8,11 +8,8 @@
 // Changelog positions for checkpoints are read (one ListOffsets) only for tasks that wrote checkpointAfterRecords
 // changelog records since their last checkpoint, or that are about to close: after the commit and before any send
 // of the next transaction, so the log end is exactly past the committed records (docs/kafka-client-notes.md).
-import type { Logger } from '../../common/logger.js';
 import { isPromise } from '../../common/maybe-promise.js';
-import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
-import { StreamsError } from '../engine/error-handlers.js';
-import { METRICS, type StreamsMetrics } from '../engine/metrics.js';
+import type { StreamsMetrics } from '../engine/metrics.js';
 import type { Position } from '../engine/partition-group.js';
 import type { DeliveryFailure } from './delivery-tracker.js';
 import { KafkaRuntimeError } from './kafka-errors.js';
@@ -20,7 +17,7 @@ import type { KafkaRecordCollector } from './kafka-record-collector.js';
 import { type TopicPartition, tpKey } from './records.js';
 import { RUNTIME_METRICS } from './runtime-metrics.js';
 import type { StreamConsumer } from './stream-consumer.js';
-import type { StreamProducer } from './stream-producer.js';
+import { DeliveryFailedError, type StreamProducer } from './stream-producer.js';
 import type { ActiveTask } from './task-manager.js';
 
 const NO_OFFSETS: ReadonlyMap<string, number> = new Map();
@@ -31,9 +28,7 @@ export interface CommitterOptions {
   readonly consumer: () => StreamConsumer;
   readonly collector: KafkaRecordCollector;
   readonly checkpointAfterRecords: number;
-  readonly errors: ErrorHandlerSettings;
   readonly metrics: StreamsMetrics;
-  readonly logger: Logger;
 }
 
 export class Committer {
@@ -48,8 +43,8 @@ export class Committer {
 
   /**
    * Commits the running tasks' progress. `closing` tasks always get their changelog positions, so that closing
-   * writes a checkpoint at the end of what they committed. Errors are KafkaRuntimeErrors with their kind (or a
-   * StreamsError when a failed delivery must stop the worker under at_least_once).
+   * writes a checkpoint at the end of what they committed. Errors are KafkaRuntimeErrors with their kind (a
+   * failed delivery under at_least_once is abortable: the thread redoes the work since the last commit).
    */
   async commit(tasks: readonly ActiveTask[], closing: ReadonlySet<ActiveTask> = new Set()): Promise<void> {
     const o = this.options;
@@ -87,29 +82,30 @@ export class Committer {
    * whose delivery failed in it.
    */
   async abort(): Promise<readonly DeliveryFailure[]> {
-    if (!this.options.exactlyOnce) return [];
+    if (!this.options.exactlyOnce) {
+      const failures = this.#failedDeliveries;
+      this.#failedDeliveries = [];
+      return failures;
+    }
     const producer = this.options.producer();
     return producer.inTransaction ? producer.abortTransaction() : [];
   }
 
+  /** at_least_once: records of the last failed flush, handed out by abort() as an aborted transaction's are. */
+  #failedDeliveries: readonly DeliveryFailure[] = [];
+
   /**
-   * at_least_once: a failed delivery means a record is missing. With the 'fail' production handler (the default)
-   * that stops the worker; otherwise it is logged and counted, and the commit goes on (the handler's choice).
+   * at_least_once: a failed delivery means records are missing (every record of a batch the broker refused). The
+   * error (abortable) makes the thread roll the tasks back and redo the work since the last commit, which writes
+   * the records again (duplicates are allowed here); a record the broker rejected on its own goes to the production
+   * handler then, as under exactly_once_v2.
    */
   async #flushAtLeastOnce(producer: StreamProducer): Promise<void> {
     try {
       await producer.flush();
     } catch (err) {
-      const setting = this.options.errors.productionExceptionHandler;
-      const kind = err instanceof KafkaRuntimeError ? err.kind : 'fatal';
-      if (kind !== 'abortable') throw err;
-      if (setting === undefined || setting === 'fail') {
-        throw new StreamsError(`a record could not be delivered: ${(err as Error).message}`, 'production', {
-          cause: err,
-        });
-      }
-      this.options.metrics.increment(METRICS.skippedRecords, { reason: 'production' });
-      this.options.logger.warn({ err }, 'a record could not be delivered; skipped by the production handler');
+      if (err instanceof DeliveryFailedError) this.#failedDeliveries = err.failures;
+      throw err;
     }
   }
 

@@ -254,6 +254,16 @@ export class StreamProducer {
    * between transactions.
    */
   async probe(record: OutgoingRecord): Promise<DeliveryFailure | undefined> {
+    if (!this.#transactional) {
+      // at_least_once: no transaction to hide it in; a record accepted here is written (a duplicate is allowed).
+      try {
+        this.send(record);
+        await this.flush();
+      } catch (err) {
+        if (err instanceof DeliveryFailedError) return err.failures.find((f) => f.topic === record.topic);
+      }
+      return undefined;
+    }
     await this.beginTransaction();
     try {
       this.send(record);
@@ -280,10 +290,10 @@ export class StreamProducer {
       throw wrapKafkaError('flush', err);
     }
     await this.#reportsDispatched('flush');
-    const failure = this.#tracker.failure;
+    const failures = this.#tracker.failures;
     this.#delivered = this.#tracker.lastOffsets();
     this.#tracker.reset();
-    if (failure) throw deliveryError(failure);
+    if (failures.length > 0) throw new DeliveryFailedError(failures);
   }
 
   /**
@@ -414,6 +424,10 @@ function nonNullEmpty(bytes: Buffer | null): Buffer | null {
   return bytes !== null && bytes.length === 0 ? EMPTY : bytes;
 }
 
-function deliveryError(failure: DeliveryFailure): KafkaRuntimeError {
-  return new KafkaRuntimeError(`delivery to ${failure.topic}-${failure.partition}`, failure.error);
+/** flush() found failed deliveries: the first one's error (and kind), with all of them for the runtime to learn from. */
+export class DeliveryFailedError extends KafkaRuntimeError {
+  constructor(readonly failures: readonly DeliveryFailure[]) {
+    const first = failures[0] as DeliveryFailure;
+    super(`delivery to ${first.topic}-${first.partition}`, first.error);
+  }
 }

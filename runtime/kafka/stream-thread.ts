@@ -176,9 +176,7 @@ export class StreamThread implements RebalanceListener {
       consumer: () => this.#consumer,
       collector: this.#collector,
       checkpointAfterRecords: c.checkpointAfterRecords,
-      errors: c,
       metrics: o.metrics,
-      logger: this.#log,
     });
     this.#global = await GlobalState.open({
       topology: o.topology,

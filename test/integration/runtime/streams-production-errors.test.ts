@@ -5,9 +5,17 @@
 //   logAndContinue skips and counts it, fail stops the worker with an error naming the topic, after one abort;
 // - refused by the client (the producer's message.max.bytes): the handler runs at once, no transaction aborts.
 // Every valid output arrives exactly once (read_committed) and the counts show the state was rolled back.
+// Under at_least_once a broker rejection makes the worker redo the work since its last commit (duplicates allowed)
+// and the rejected record goes to the handler the same way.
 import { DLQ_HEADERS, type ExceptionHandlerSetting, Serdes, StreamsBuilder } from 'tributary';
 import { afterAll, describe, expect, it } from 'vitest';
-import { consumeToEnd, createTopics, kafkaClient, uniqueName } from '../../support/kafka.js';
+import {
+  type ConsumedRecord,
+  consumeToEnd,
+  createTopics,
+  kafkaClient,
+  uniqueName,
+} from '../../support/kafka.js';
 import { awaitOutput, produce, StateDirs, valuesByKey, Worker } from './streams-support.js';
 
 const S = Serdes.string();
@@ -52,6 +60,7 @@ interface Setup {
 async function setup(
   handler: ExceptionHandlerSetting | 'dlq',
   limits: { topicMaxMessageBytes?: number; producerMessageMaxBytes?: number },
+  processingGuarantee: 'exactly_once_v2' | 'at_least_once' = 'exactly_once_v2',
 ): Promise<Setup> {
   const input = uniqueName('prod-err-in');
   const output = uniqueName('prod-err-out');
@@ -70,6 +79,7 @@ async function setup(
   const worker = new Worker(poisonTopology(input, output), {
     applicationId: uniqueName('prod-err-app'),
     stateDir: dirs.create(),
+    processingGuarantee,
     commitIntervalMs: 100,
     productionExceptionHandler: handler === 'dlq' ? { deadLetterQueue: dlq } : handler,
     ...(limits.producerMessageMaxBytes
@@ -106,6 +116,22 @@ function expectSkipped(worker: Worker, aborts: number) {
   const skipped = metric(worker, 'skipped-records-total');
   expect(skipped).toBeGreaterThanOrEqual(1);
   expect(skipped).toBeLessThanOrEqual(aborts);
+}
+
+/** Waits until the output topic's records satisfy `done` (read_committed). */
+async function awaitOutputWhere(
+  topic: string,
+  done: (records: ConsumedRecord[]) => boolean,
+  timeoutMs = 40_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const records = await consumeToEnd(kafka, topic);
+    if (done(records)) return records;
+    if (Date.now() > deadline)
+      throw new Error(`${topic}: expected records did not arrive within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** The input record that produced the huge output: the 3rd record of k-7 (value 'r2'). */
@@ -214,5 +240,44 @@ describe('KafkaStreams production exception handler (exactly_once_v2)', () => {
     expect(worker.errors).toHaveLength(1);
     expect(worker.errors[0].message).toContain(`the client rejected a record for topic ${output}`);
     expect(metric(worker, 'transaction-aborts-total')).toBe(0);
+  });
+});
+
+describe('KafkaStreams production exception handler (at_least_once)', () => {
+  it('broker rejection + deadLetterQueue: the work since the last commit is redone, the rejected record dead-lettered, every valid output written', async () => {
+    const { input, output, dlq, worker } = await setup(
+      'dlq',
+      { topicMaxMessageBytes: 65_536 },
+      'at_least_once',
+    );
+    const dead = await awaitOutput(kafka, dlq, 1);
+    // At least once: the last count of every key arrives (after the redo, duplicates of earlier counts allowed).
+    await awaitOutputWhere(output, (records) => {
+      const byKey = valuesByKey(records);
+      return keys.every((key) => byKey.get(key)?.includes(String(ROUNDS)));
+    });
+    await worker.close();
+
+    expect(worker.errors).toEqual([]);
+    const byKey = valuesByKey(await consumeToEnd(kafka, output));
+    for (const key of keys) {
+      // Every valid count at least once, in order of first appearance; the rejected one never.
+      const expected = ['1', '2', '3', '4', '5'].filter(
+        (n) => key !== POISON_KEY || n !== String(POISON_COUNT),
+      );
+      expect([...new Set(byKey.get(key))]).toEqual(expected);
+    }
+    const source = await poisonInput(input);
+    for (const record of await consumeToEnd(kafka, dlq)) {
+      expect(record.key).toBe(POISON_KEY);
+      expect(record.value).toBe(source.value);
+    }
+    expect(dead[0].headers).toMatchObject({
+      [DLQ_HEADERS.kind]: 'production',
+      [DLQ_HEADERS.exception]: 'RecordRejectedError',
+      [DLQ_HEADERS.offset]: String(source.offset),
+    });
+    expect(metric(worker, 'transaction-aborts-total')).toBeGreaterThanOrEqual(1);
+    expect(metric(worker, 'transaction-aborts-total')).toBeLessThanOrEqual(3);
   });
 });
