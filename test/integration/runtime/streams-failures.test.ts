@@ -17,7 +17,7 @@ import {
   kafkaClient,
   uniqueName,
 } from '../../support/kafka.js';
-import { awaitOutput, produce, StateDirs, valuesByKey, Worker } from './streams-support.js';
+import { awaitOutput, metric, produce, StateDirs, valuesByKey, Worker } from './streams-support.js';
 
 const S = Serdes.string();
 const kafka = kafkaClient();
@@ -36,13 +36,6 @@ function counting(input: string, output: string, before?: (key: string, value: s
     .mapValues((n) => String(n))
     .to(output, { key: S, value: S });
   return builder.build();
-}
-
-function metric(worker: Worker, name: string): number {
-  return worker.streams
-    .metrics()
-    .filter((m) => m.name === name)
-    .reduce((sum, m) => sum + m.value, 0);
 }
 
 async function topics(partitions: number) {

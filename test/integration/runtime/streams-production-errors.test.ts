@@ -16,7 +16,7 @@ import {
   kafkaClient,
   uniqueName,
 } from '../../support/kafka.js';
-import { awaitOutput, produce, StateDirs, valuesByKey, Worker } from './streams-support.js';
+import { awaitOutput, metric, produce, StateDirs, valuesByKey, Worker } from './streams-support.js';
 
 const S = Serdes.string();
 const kafka = kafkaClient();
@@ -29,13 +29,6 @@ const ROUNDS = 5;
 const POISON_KEY = 'k-7';
 const POISON_COUNT = 3;
 const HUGE = 100_000;
-
-function metric(worker: Worker, name: string): number {
-  return worker.streams
-    .metrics()
-    .filter((m) => m.name === name)
-    .reduce((sum, m) => sum + m.value, 0);
-}
 
 /** Counts per key; the 3rd count of k-7 comes out as 100 kB (every time it is computed: deterministic). */
 function poisonTopology(input: string, output: string) {
@@ -118,6 +111,21 @@ function expectSkipped(worker: Worker, aborts: number) {
   expect(skipped).toBeLessThanOrEqual(aborts);
 }
 
+/** The dead-letter record holds the input record's bytes, with error headers naming it and the reason. */
+async function expectDeadLetter(dead: ConsumedRecord, input: string, reason: string) {
+  const source = await poisonInput(input);
+  expect(dead.key).toBe(POISON_KEY);
+  expect(dead.value).toBe(source.value);
+  expect(dead.headers).toMatchObject({
+    [DLQ_HEADERS.kind]: 'production',
+    [DLQ_HEADERS.exception]: 'RecordRejectedError',
+    [DLQ_HEADERS.topic]: input,
+    [DLQ_HEADERS.partition]: String(source.partition),
+    [DLQ_HEADERS.offset]: String(source.offset),
+  });
+  expect(dead.headers[DLQ_HEADERS.message]).toContain(reason);
+}
+
 /** Waits until the output topic's records satisfy `done` (read_committed). */
 async function awaitOutputWhere(
   topic: string,
@@ -154,19 +162,7 @@ describe('KafkaStreams production exception handler (exactly_once_v2)', () => {
     await expectValidOutputsExactlyOnce(output);
     // Read again after the worker closed: one dead-letter record, no duplicate from a retried transaction.
     expect(await consumeToEnd(kafka, dlq)).toHaveLength(1);
-    const source = await poisonInput(input);
-    expect(dead[0].key).toBe(POISON_KEY);
-    expect(dead[0].value).toBe(source.value);
-    expect(dead[0].headers).toMatchObject({
-      [DLQ_HEADERS.kind]: 'production',
-      [DLQ_HEADERS.exception]: 'RecordRejectedError',
-      [DLQ_HEADERS.topic]: input,
-      [DLQ_HEADERS.partition]: String(source.partition),
-      [DLQ_HEADERS.offset]: String(source.offset),
-    });
-    expect(dead[0].headers[DLQ_HEADERS.message]).toContain(
-      `the broker rejected a record for topic ${output}`,
-    );
+    await expectDeadLetter(dead[0], input, `the broker rejected a record for topic ${output}`);
     // One abort for the rejection, at most two more while librdkafka recovers its sequence numbers after it (the
     // handler then ran again for the record in the aborted retry: the metric counts handling, the DLQ holds one).
     const aborts = metric(worker, 'transaction-aborts-total');
@@ -217,18 +213,7 @@ describe('KafkaStreams production exception handler (exactly_once_v2)', () => {
     expect(worker.errors).toEqual([]);
     await expectValidOutputsExactlyOnce(output);
     expect(await consumeToEnd(kafka, dlq)).toHaveLength(1);
-    const source = await poisonInput(input);
-    expect(dead[0].value).toBe(source.value);
-    expect(dead[0].headers).toMatchObject({
-      [DLQ_HEADERS.kind]: 'production',
-      [DLQ_HEADERS.exception]: 'RecordRejectedError',
-      [DLQ_HEADERS.topic]: input,
-      [DLQ_HEADERS.partition]: String(source.partition),
-      [DLQ_HEADERS.offset]: String(source.offset),
-    });
-    expect(dead[0].headers[DLQ_HEADERS.message]).toContain(
-      `the client rejected a record for topic ${output}`,
-    );
+    await expectDeadLetter(dead[0], input, `the client rejected a record for topic ${output}`);
     expect(metric(worker, 'skipped-records-total')).toBe(1);
     expect(metric(worker, 'transaction-aborts-total')).toBe(0);
   });
@@ -272,11 +257,7 @@ describe('KafkaStreams production exception handler (at_least_once)', () => {
       expect(record.key).toBe(POISON_KEY);
       expect(record.value).toBe(source.value);
     }
-    expect(dead[0].headers).toMatchObject({
-      [DLQ_HEADERS.kind]: 'production',
-      [DLQ_HEADERS.exception]: 'RecordRejectedError',
-      [DLQ_HEADERS.offset]: String(source.offset),
-    });
+    await expectDeadLetter(dead[0], input, `the broker rejected a record for topic ${output}`);
     expect(metric(worker, 'transaction-aborts-total')).toBeGreaterThanOrEqual(1);
     expect(metric(worker, 'transaction-aborts-total')).toBeLessThanOrEqual(3);
   });

@@ -140,3 +140,11 @@ export function restoreCounter() {
   const total = () => [...restored.values()].reduce((a, b) => a + b, 0);
   return { restored, listener, total };
 }
+
+/** A counter of the worker summed over its tags (e.g. every task's `skipped-records-total`). */
+export function metric(worker: Worker, name: string): number {
+  return worker.streams
+    .metrics()
+    .filter((m) => m.name === name)
+    .reduce((sum, m) => sum + m.value, 0);
+}
