@@ -260,7 +260,7 @@ export class StreamProducer {
         this.send(record);
         await this.flush();
       } catch (err) {
-        if (err instanceof DeliveryFailedError) return err.failures.find((f) => f.topic === record.topic);
+        if (err instanceof DeliveryFailedError) return err.failures.find((f) => isFailureOf(f, record));
       }
       return undefined;
     }
@@ -272,7 +272,7 @@ export class StreamProducer {
       // Refused or not flushed: the delivery report (if any) says why; the abort below purges what is left.
     }
     const failures = await this.abortTransaction();
-    return failures.find((f) => f.topic === record.topic);
+    return failures.find((f) => isFailureOf(f, record));
   }
 
   /**
@@ -422,6 +422,13 @@ const EMPTY = Buffer.alloc(1).subarray(0, 0);
 
 function nonNullEmpty(bytes: Buffer | null): Buffer | null {
   return bytes !== null && bytes.length === 0 ? EMPTY : bytes;
+}
+
+/** The failure report is the probed record's (not a late report of an earlier record of the same topic). */
+function isFailureOf(f: DeliveryFailure, record: OutgoingRecord): boolean {
+  if (f.topic !== record.topic || (record.partition !== undefined && f.partition !== record.partition))
+    return false;
+  return f.value === undefined || (f.value ?? EMPTY).equals(record.value ?? EMPTY);
 }
 
 /** flush() found failed deliveries: the first one's error (and kind), with all of them for the runtime to learn from. */
