@@ -1,6 +1,6 @@
 const GROWTH_HEADROOM = 32;
-// Shared by every empty store: typed-array allocation dominates the cost of creating a sketch otherwise.
-const NO_COUNTS = new Float64Array(0);
+// Shared by every empty store (never written: any add reallocates first).
+const NO_COUNTS: number[] = [];
 
 /**
  * Bin counts of a DDSketch for a contiguous range of bin indexes. When more than `maxBins` bins would be needed, the
@@ -8,6 +8,12 @@ const NO_COUNTS = new Float64Array(0);
  * accuracy guarantee is lost only for the smallest values of a sketch spanning more than gamma^maxBins.
  */
 export class DenseStore {
+  /**
+   * A plain array, not a Float64Array: a typed array of more than 64 bytes gets its own off-heap ArrayBuffer, which
+   * costs a malloc to create and keeps every scavenge busy tracking it; with a sketch decoded, encoded and replaced
+   * per record that tracking was most of the rollups' garbage-collection time (measured). Counts are integers, so
+   * V8 keeps them as small integers in place.
+   */
   private counts = NO_COUNTS;
   /** Bin index of counts[0]. */
   private offset = 0;
@@ -85,7 +91,7 @@ export class DenseStore {
     const length = Math.min(this.maxBins, span + GROWTH_HEADROOM);
     // Spread the headroom on both sides: sketches grow in either direction.
     const offset = newMin - Math.floor((length - span) / 2);
-    const counts = new Float64Array(length);
+    const counts = new Array<number>(length).fill(0);
     for (let i = Math.max(this.minIndex, newMin); i <= this.maxIndex; i++) {
       counts[i - offset] = this.counts[i - this.offset];
     }
