@@ -1,5 +1,6 @@
 import type {
   KeyValueStore,
+  MaybePromise,
   Processor,
   ProcessorContext,
   StreamRecord,
@@ -112,26 +113,67 @@ export class AlertEvaluator implements Processor<string | null, Metric | null, s
     context.schedule(noDataCheckIntervalMs, 'wall-clock-time', () => this.onWallClock());
   }
 
-  async process(record: StreamRecord<string | null, Metric | null>): Promise<void> {
+  process(record: StreamRecord<string | null, Metric | null>): MaybePromise<void> {
     this.wallClockAtLastRecord = this.ctx.currentSystemTimeMs();
     const metric = record.value;
     if (metric === null || !Number.isFinite(metric.value)) return;
     const rules = this.book.forMetric(metric);
     if (rules === undefined) return;
-    const streamTime = this.streamTime();
-    let key: string | undefined;
-    for (const active of rules) {
+    return this.addSample(metric, record.timestamp, rules, 0, undefined, this.streamTime());
+  }
+
+  /**
+   * Adds the sample to the windows of `rules[from...]` that apply to it. Synchronous while the store answers from
+   * memory (nearly always): awaiting each read cost a microtask per rule and sample.
+   */
+  private addSample(
+    metric: Metric,
+    timestamp: number,
+    rules: readonly ActiveRule[],
+    from: number,
+    seriesKeyOfMetric: string | undefined,
+    streamTime: number,
+  ): MaybePromise<void> {
+    let key = seriesKeyOfMetric;
+    for (let i = from; i < rules.length; i++) {
+      const active = rules[i];
       if (!active.compiled.appliesTo(metric)) continue;
       key ??= seriesKey(metric.name, metric.labels);
       const storeKey = active.prefix + key;
-      const { geometry } = active;
-      const closed = closedUntil(geometry, streamTime, this.options.graceMs);
-      const window = (await this.windows.get(storeKey)) ?? newRuleSeriesWindow(closed);
-      // Every window holding this sample has closed: it is late (as a windowed aggregation drops it).
-      if (lastWindowEndOf(geometry, record.timestamp) <= Math.max(window.evaluatedUntil, closed)) continue;
-      addToRuleWindow(window, geometry, record.timestamp, metric.value);
-      this.windows.put(storeKey, window);
+      const stored = this.windows.get(storeKey);
+      if (stored instanceof Promise) {
+        const series = key;
+        return stored.then((window) => {
+          this.addToWindow(active, storeKey, window, timestamp, metric.value, streamTime);
+          return this.addSample(metric, timestamp, rules, i + 1, series, streamTime);
+        });
+      }
+      this.addToWindow(
+        active,
+        storeKey,
+        stored as RuleSeriesWindow | undefined,
+        timestamp,
+        metric.value,
+        streamTime,
+      );
     }
+  }
+
+  private addToWindow(
+    active: ActiveRule,
+    storeKey: string,
+    stored: RuleSeriesWindow | undefined,
+    timestamp: number,
+    value: number,
+    streamTime: number,
+  ): void {
+    const { geometry } = active;
+    const closed = closedUntil(geometry, streamTime, this.options.graceMs);
+    const window = stored ?? newRuleSeriesWindow(closed);
+    // Every window holding this sample has closed: it is late (as a windowed aggregation drops it).
+    if (lastWindowEndOf(geometry, timestamp) <= Math.max(window.evaluatedUntil, closed)) return;
+    addToRuleWindow(window, geometry, timestamp, value);
+    this.windows.put(storeKey, window);
   }
 
   /** The task's stream time, including what it had reached before a restart. */

@@ -1,5 +1,5 @@
 import { type Serde, SerializationError } from '../../../../schemas/serde.js';
-import type { RuleBucket, RuleSeriesWindow } from './rule-window.js';
+import { type RuleBucket, type RuleSeriesWindow, ruleBucket } from './rule-window.js';
 import type { AlertPhase, SeriesAlertState } from './series-alert-state.js';
 
 // Binary store serdes of the alerting topology's per-(rule, series) values. They are written at every commit (in the
@@ -56,14 +56,14 @@ export const ruleSeriesWindowSerde: Serde<RuleSeriesWindow> = {
     }
     const buckets: RuleBucket[] = new Array(n);
     for (let i = 0, at = 24; i < n; i++, at += BUCKET_BYTES) {
-      buckets[i] = {
-        start: data.readDoubleLE(at),
-        count: data.readDoubleLE(at + 8),
-        sum: data.readDoubleLE(at + 16),
-        min: data.readDoubleLE(at + 24),
-        max: data.readDoubleLE(at + 32),
-        lastAt: data.readDoubleLE(at + 40),
-      };
+      buckets[i] = ruleBucket(
+        data.readDoubleLE(at),
+        data.readDoubleLE(at + 8),
+        data.readDoubleLE(at + 16),
+        data.readDoubleLE(at + 24),
+        data.readDoubleLE(at + 32),
+        data.readDoubleLE(at + 40),
+      );
     }
     return { evaluatedUntil: data.readDoubleLE(8), buckets };
   },

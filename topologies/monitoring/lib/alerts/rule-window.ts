@@ -1,5 +1,5 @@
 import type { AlertRule } from '../../../../schemas/monitoring/alert-rule.js';
-import { addToWindowStats, emptyWindowStats, mergeWindowStats, type WindowStats } from '../window-stats.js';
+import { emptyWindowStats, mergeWindowStats, type WindowStats } from '../window-stats.js';
 
 /**
  * The hopping windows of a rule: windows of `windowMs` ending at every multiple of `hopMs` (the evaluation interval),
@@ -62,11 +62,32 @@ export function addToRuleWindow(
   while (i > 0 && buckets[i - 1].start > start) i--;
   let bucket = i > 0 && buckets[i - 1].start === start ? buckets[i - 1] : undefined;
   if (bucket === undefined) {
-    bucket = { ...emptyWindowStats(), start, lastAt: timestamp };
-    buckets.splice(i, 0, bucket);
+    bucket = ruleBucket(start, 0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, timestamp);
+    if (i === buckets.length) buckets.push(bucket);
+    else buckets.splice(i, 0, bucket);
   }
-  addToWindowStats(bucket, value);
+  // Inline rather than addToWindowStats: that one also sees plain WindowStats, and a shared, polymorphic add cost
+  // more than the rest of a sample's bookkeeping (measured).
+  bucket.count++;
+  bucket.sum += value;
+  if (value < bucket.min) bucket.min = value;
+  if (value > bucket.max) bucket.max = value;
   if (timestamp > bucket.lastAt) bucket.lastAt = timestamp;
+}
+
+/**
+ * A bucket. Every bucket is made here, new or deserialized, so that all have one shape (property order) and the
+ * per-sample code above stays monomorphic.
+ */
+export function ruleBucket(
+  start: number,
+  count: number,
+  sum: number,
+  min: number,
+  max: number,
+  lastAt: number,
+): RuleBucket {
+  return { start, count, sum, min, max, lastAt };
 }
 
 /**
