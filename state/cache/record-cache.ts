@@ -183,6 +183,8 @@ export class CacheNamespace<V> {
   private readonly dirty = new EntryList<V>();
   /** Keys of the dirty entries in order, kept once a range query has asked for it. */
   private dirtyIndex: SortedStringSet | undefined;
+  /** Counts entries added for keys that had none: tells a reader whether a key it found absent may be cached now. */
+  insertions = 0;
 
   constructor(
     readonly cache: RecordCache,
@@ -215,13 +217,18 @@ export class CacheNamespace<V> {
     if (!this.entries.has(key)) this.addClean(key, value, bytes);
   }
 
-  /** Caches a value read from below the cache for a key the caller has just found absent (one map lookup less). */
-  addClean(key: string, value: V | null, bytes: Buffer | null): void {
+  /**
+   * Caches a value read from below the cache for a key the caller knows is absent (one map lookup less). Returns the
+   * entry, which eviction may already have dropped again (a budget of 0).
+   */
+  addClean(key: string, value: V | null, bytes: Buffer | null): CacheEntry<V> {
     const entry = newEntry<V>(this, key, undefined, value, bytes, false);
+    this.insertions++;
     this.entries.set(key, entry);
     this.cache.cleanList<V>().append(entry);
     this.setSize(entry, sizeOf(key, bytes));
     this.cache.evict(this);
+    return entry;
   }
 
   /** Records a write. Returns the entry, which eviction may already have flushed out of the cache. */
@@ -229,6 +236,7 @@ export class CacheNamespace<V> {
     let entry = this.entries.get(key);
     if (entry === undefined) {
       entry = newEntry<V>(this, key, keyObject, value, undefined, true);
+      this.insertions++;
       this.entries.set(key, entry);
       this.dirty.append(entry);
       this.dirtyIndex?.add(key);

@@ -192,7 +192,11 @@ export class StoreCore<V> {
   private waiting: PendingWrite[] = [];
   private writer: Promise<void> | undefined;
   private applyFailure: unknown;
-  /** Committed bytes read ahead by `prefetch()` (null: absent); a key written since is shadowed by cache and buffer. */
+  /**
+   * Committed bytes read ahead by `prefetch()` (null: absent). Write-through stores: a key written since is shadowed by
+   * the buffer. Cached stores: only keys with no cache entry and no buffered write; a key leaves when it enters the
+   * cache (written, or read and kept), so a read of a prefetched key needs no cache lookup.
+   */
   private prefetched = new Map<string, Buffer | null>();
   /** Bumped whenever local state or the cache changes under an in-flight read (commit, rollback, restore). */
   private epoch = 0;
@@ -265,6 +269,10 @@ export class StoreCore<V> {
 
   /** `localMayHave` false: the caller knows committed local state cannot hold the key (a window newer than it). */
   get(key: string, localMayHave = true): MaybePromise<V | undefined> {
+    if (this.options.writeBack && this.prefetched.size > 0) {
+      const prefetched = this.prefetched.get(key);
+      if (prefetched !== undefined) return this.cacheRead(key, prefetched);
+    }
     const entry = this.cache.get(key);
     if (entry !== undefined) return entry.value ?? undefined;
     const buffered = this.buffered(key);
@@ -275,7 +283,8 @@ export class StoreCore<V> {
     const read = this.options.local.get(this.options.segmentOf(key), key);
     if (!isPromise(read)) return this.cacheRead(key, read ?? null);
     const epoch = this.epoch;
-    return read.then((bytes) => this.afterLocalRead(key, bytes ?? null, epoch));
+    const insertions = this.cache.insertions;
+    return read.then((bytes) => this.afterLocalRead(key, bytes ?? null, epoch, insertions));
   }
 
   /**
@@ -306,13 +315,20 @@ export class StoreCore<V> {
     }
     if (bySegment.size === 0 || only?.length === 0) return undefined;
     const epoch = this.epoch;
+    const insertions = this.cache.insertions;
     const reads: Promise<void>[] = [];
     for (const [segment, list] of bySegment) {
       reads.push(
         Promise.resolve(local.getMany(segment, list)).then((values) => {
           // A commit or restore in between may have changed local state under the read: drop what it returned.
           if (epoch !== this.epoch || this.prefetched !== prefetched) return;
-          for (let i = 0; i < list.length; i++) prefetched.set(list[i], values[i] ?? null);
+          // Keys that entered the cache meanwhile (rare: the task awaits its prefetch) are newer than what was read.
+          const recheck = this.options.writeBack && this.cache.insertions !== insertions;
+          for (let i = 0; i < list.length; i++) {
+            const key = list[i];
+            if (recheck && (this.cache.peek(key) !== undefined || this.buffered(key) !== undefined)) continue;
+            prefetched.set(key, values[i] ?? null);
+          }
         }),
       );
     }
@@ -334,11 +350,19 @@ export class StoreCore<V> {
     );
   }
 
-  private afterLocalRead(key: string, bytes: Buffer | null, epoch: number): MaybePromise<V | undefined> {
+  private afterLocalRead(
+    key: string,
+    bytes: Buffer | null,
+    epoch: number,
+    insertions: number,
+  ): MaybePromise<V | undefined> {
     // Local state may have moved while the read was in flight; the cache and buffer are newer than it anyway.
     if (epoch !== this.epoch) return this.get(key);
-    const entry = this.cache.peek(key);
-    if (entry !== undefined) return entry.value ?? undefined;
+    // The key had no cache entry when the read started; it can have one now only if an entry was added since.
+    if (insertions !== this.cache.insertions) {
+      const entry = this.cache.peek(key);
+      if (entry !== undefined) return entry.value ?? undefined;
+    }
     const buffered = this.buffered(key);
     return this.cacheRead(key, buffered !== undefined ? buffered : bytes);
   }
@@ -349,7 +373,11 @@ export class StoreCore<V> {
    */
   private cacheRead(key: string, bytes: Buffer | null): V | undefined {
     const value = bytes === null ? null : this.deserialize(bytes);
-    if (this.options.writeBack) this.cache.addClean(key, value, bytes);
+    if (this.options.writeBack) {
+      const entry = this.cache.addClean(key, value, bytes);
+      // Now in the cache, so no longer prefetched; unless the budget left no room for it (0 bytes): kept, then.
+      if (this.prefetched.size > 0 && isCached(entry)) this.prefetched.delete(key);
+    }
     return value ?? undefined;
   }
 
@@ -504,6 +532,7 @@ export class StoreCore<V> {
 
   put(key: string, keyObject: unknown, value: V | null, timestamp: number): void {
     if (this.options.writeBack) {
+      if (this.prefetched.size > 0) this.prefetched.delete(key); // what was read ahead is older than this write
       this.cache.putDirty(key, keyObject, value, timestamp);
       return;
     }

@@ -358,8 +358,8 @@ describe('TaskStateManager: resume or start fresh', () => {
 });
 
 describe('TaskStateManager with RocksDB stores', () => {
-  function open(taskDir: string, changelog: InMemoryChangelog) {
-    const m = new TaskStateManager(options(taskDir, changelog, 0));
+  function open(taskDir: string, changelog: InMemoryChangelog, memory = largeBudget()) {
+    const m = new TaskStateManager({ ...options(taskDir, changelog, 0), memory });
     const { kv, win } = registerCountsAndWindows(m, true);
     return { m, kv, win };
   }
@@ -451,6 +451,65 @@ describe('TaskStateManager with RocksDB stores', () => {
     await second.kv.prefetch!(['b', 'missing']);
     expect(second.kv.get('b')).toBe(2);
     expect(second.kv.get('missing')).toBeUndefined();
+    await second.m.close();
+  });
+
+  // A cached store reads prefetched keys without looking in the cache first: writes made after (or while) the
+  // prefetch read must still win over the prefetched bytes, and a key read once stays readable without a promise.
+  it.each([
+    ['a cache with room', largeBudget()],
+    ['a cache budget of 0', { ...largeBudget(), cacheMaxBytes: 0 }],
+  ])('prefetched keys of a cached store never hide newer writes (%s)', async (_what, memory) => {
+    const taskDir = dir();
+    const changelog = new InMemoryChangelog({ transactional: true });
+    const first = open(taskDir, changelog, memory);
+    await first.m.initialize();
+    for (const [k, v] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+      ['d', 4],
+      ['e', 5],
+      ['f', 6],
+    ] as const)
+      first.kv.put(k, v);
+    await commit(first, changelog);
+    await first.m.close();
+
+    const second = open(taskDir, changelog, memory);
+    await second.m.initialize();
+    await second.m.restore(changelog);
+    const prefetch = second.kv.prefetch!(['a', 'b', 'c', 'd', 'missing']);
+    second.kv.put('b', 20); // while the multi-get is in flight
+    await prefetch;
+    expect(await second.kv.get('b')).toBe(20);
+    expect(second.kv.get('a')).toBe(1);
+    second.kv.put('a', 10);
+    expect(await second.kv.get('a')).toBe(10);
+    expect(second.kv.get('c')).toBe(3);
+    expect(second.kv.get('c')).toBe(3); // read twice: the second read does not go to RocksDB either
+    expect(second.kv.get('missing')).toBeUndefined();
+    await second.m.flush(); // with budget 0 the writes were flushed already; now everything is in the buffer
+    second.kv.put('d', 40);
+    expect(await second.kv.get('d')).toBe(40);
+    // Reads of RocksDB in flight: one overtaken by a write of its key, one not.
+    const overtaken = second.kv.get('e');
+    const plain = second.kv.get('f');
+    expect(isPromise(overtaken) && isPromise(plain)).toBe(true);
+    second.kv.put('e', 50);
+    expect(await overtaken).toBe(50);
+    expect(await plain).toBe(6);
+    expect(await second.kv.get('e')).toBe(50);
+    expect(await second.kv.get('f')).toBe(6);
+    await commit(second, changelog);
+    expect(await collect(second.kv.all())).toEqual([
+      { key: 'a', value: 10 },
+      { key: 'b', value: 20 },
+      { key: 'c', value: 3 },
+      { key: 'd', value: 40 },
+      { key: 'e', value: 50 },
+      { key: 'f', value: 6 },
+    ]);
     await second.m.close();
   });
 });
