@@ -42,3 +42,40 @@ describe('CacheNamespace.forEachDirtyInRange', () => {
     expect(keysOf(ns)).toEqual([key(1), key(2)]);
   });
 });
+
+describe('CacheNamespace.clear', () => {
+  it('frees its bytes from the shared budget and leaves the other namespaces evictable in LRU order', () => {
+    const max = 1 << 20;
+    const cache = new RecordCache(max);
+    const a = cache.namespace<number>('a', () => {});
+    const b = cache.namespace<number>('b', () => {});
+    const bytes = Buffer.alloc(10);
+    b.putClean('b1', 1, bytes);
+    a.putClean('a1', 1, bytes);
+    b.putClean('b2', 2, bytes);
+    a.putDirty('a2', 'a2', 2, 0);
+    a.putClean('a3', 3, bytes);
+    b.putClean('b3', 3, bytes);
+    const sizeOfB = ['b1', 'b2', 'b3'].reduce((n, k) => n + b.peek(k)!.size, 0);
+    const dropped = a.peek('a2')!;
+
+    a.clear();
+    expect(a.size).toBe(0);
+    expect(a.dirtyCount).toBe(0);
+    expect(a.peek('a1')).toBeUndefined();
+    expect(cache.currentSizeBytes).toBe(sizeOfB);
+    expect(cache.entryCount).toBe(3);
+    a.markClean(dropped, bytes); // a flush still holding a dropped entry changes nothing
+    expect(a.size).toBe(0);
+    expect(cache.currentSizeBytes).toBe(sizeOfB);
+
+    // b's entries are still linked in LRU order: an insertion 1 byte more than b1 over the budget evicts b1 and b2.
+    const b1 = b.peek('b1')!.size;
+    a.putClean('a4', 4, Buffer.alloc(max + b1 + 1 - cache.currentSizeBytes - ('a4'.length + 96)));
+    expect(b.peek('b1')).toBeUndefined();
+    expect(b.peek('b2')).toBeUndefined();
+    expect(b.peek('b3')).toBeDefined();
+    expect(a.peek('a4')).toBeDefined();
+    expect(cache.currentSizeBytes).toBeLessThanOrEqual(max);
+  });
+});
