@@ -9,6 +9,7 @@ import type { Processor, ProcessorContext } from '../api/processor.js';
 import type { KeyValue, StreamRecord, Windowed } from '../api/record.js';
 import type { AggregateLogic } from './aggregate.js';
 import { type Change, TableForwarder } from './change.js';
+import { newestSessionEnd } from './observed-stream-time.js';
 import { forEachInOrder } from './sequence.js';
 import { addToAggregate, droppedForNulls, initialAggregate, NO_AGGREGATE } from './window-aggregate.js';
 
@@ -40,7 +41,7 @@ export class SessionWindowAggregateProcessor
     private readonly merger: SessionMerger,
   ) {}
 
-  init(context: ProcessorContext<unknown, Change<unknown>>): void {
+  async init(context: ProcessorContext<unknown, Change<unknown>>): Promise<void> {
     this.ctx = context as InternalProcessorContext<unknown, Change<unknown>>;
     this.store = context.getStateStore<Store>(this.spec.storeName);
     // Session updates carry the session end as their timestamp, cached or not (as in Kafka Streams).
@@ -48,6 +49,7 @@ export class SessionWindowAggregateProcessor
       plainValues: true,
       timestampOf: sessionEnd,
     });
+    this.observedStreamTime = await newestSessionEnd(this.store);
   }
 
   process(record: Rec): MaybePromise<void> {

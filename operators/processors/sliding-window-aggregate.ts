@@ -10,6 +10,7 @@ import type { Processor, ProcessorContext } from '../api/processor.js';
 import type { StreamRecord, ValueAndTimestamp } from '../api/record.js';
 import type { AggregateLogic } from './aggregate.js';
 import { type Change, TableForwarder } from './change.js';
+import { newestWindowTimestamp } from './observed-stream-time.js';
 import { forEachInOrder } from './sequence.js';
 import { addToAggregate, droppedForNulls, initialAggregate } from './window-aggregate.js';
 
@@ -37,10 +38,12 @@ export class SlidingWindowAggregateProcessor
     private readonly logic: AggregateLogic,
   ) {}
 
-  init(context: ProcessorContext<unknown, Change<unknown>>): void {
+  async init(context: ProcessorContext<unknown, Change<unknown>>): Promise<void> {
     this.ctx = context as InternalProcessorContext<unknown, Change<unknown>>;
     this.store = context.getStateStore<Store>(this.spec.storeName);
     this.forwarder = new TableForwarder(this.store as never, context);
+    // A record at t lies in windows [start, start + timeDifference] with start >= t - timeDifference.
+    this.observedStreamTime = await newestWindowTimestamp(this.store, this.spec.timeDifferenceMs + 1);
   }
 
   process(record: Rec): MaybePromise<void> {

@@ -8,6 +8,7 @@ import type { Processor, ProcessorContext } from '../api/processor.js';
 import type { StreamRecord, ValueAndTimestamp } from '../api/record.js';
 import type { AggregateLogic } from './aggregate.js';
 import { type Change, TableForwarder } from './change.js';
+import { newestWindowTimestamp } from './observed-stream-time.js';
 import { forEachInOrder } from './sequence.js';
 
 /** The aggregate of an empty window for reduce (which has no initializer): the first value becomes the aggregate. */
@@ -64,10 +65,11 @@ export class TimeWindowAggregateProcessor implements Processor<unknown, unknown,
     private readonly logic: AggregateLogic,
   ) {}
 
-  init(context: ProcessorContext<unknown, Change<unknown>>): void {
+  async init(context: ProcessorContext<unknown, Change<unknown>>): Promise<void> {
     this.ctx = context as InternalProcessorContext<unknown, Change<unknown>>;
     this.store = context.getStateStore<Store>(this.spec.storeName);
     this.forwarder = new TableForwarder(this.store as never, context);
+    this.observedStreamTime = await newestWindowTimestamp(this.store, this.spec.sizeMs);
   }
 
   process(record: StreamRecord<unknown, unknown>): MaybePromise<void> {
