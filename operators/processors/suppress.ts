@@ -4,7 +4,7 @@
 // so it survives restarts and rollbacks.
 import { isPromise, type MaybePromise } from '../../common/maybe-promise.js';
 import { StreamsError } from '../../runtime/engine/error-handlers.js';
-import type { InternalProcessorContext } from '../../runtime/engine/processor-node.js';
+import type { ForwardsOldValues, InternalProcessorContext } from '../../runtime/engine/processor-node.js';
 import type { AnySerde } from '../../schemas/serde.js';
 import type { KeyValueStore } from '../../state/api/key-value-store.js';
 import type { Processor, ProcessorContext } from '../api/processor.js';
@@ -50,7 +50,11 @@ interface Buffered {
 
 const ENTRIES = 1;
 
-export class SuppressProcessor implements Processor<unknown, Change<unknown>, unknown, Change<unknown>> {
+export class SuppressProcessor
+  implements Processor<unknown, Change<unknown>, unknown, Change<unknown>>, ForwardsOldValues
+{
+  /** Old values are only buffered to be forwarded: upstream sends them only if a child downstream reads them. */
+  readonly forwardsOldValues = true;
   private ctx!: InternalProcessorContext<unknown, Change<unknown>>;
   private store!: BufferStore;
   private topic = '';

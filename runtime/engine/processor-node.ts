@@ -56,6 +56,15 @@ export interface IgnoresOldValues {
   readonly ignoresOldValues: true;
 }
 
+/**
+ * Implemented by processors that read `Change.oldValue` only to forward it in their own Changes (KTable.suppress()):
+ * they need old values exactly when one of their children does (Kafka Streams' suppress likewise passes
+ * enableSendingOldValues on to its parent).
+ */
+export interface ForwardsOldValues {
+  readonly forwardsOldValues: true;
+}
+
 /** An error thrown by a processor, tagged with the node it came from (the innermost one). */
 export class ProcessorFailure extends Error {
   constructor(
@@ -133,9 +142,11 @@ export class ProcessorNode implements InternalProcessorContext {
   }
 
   get childrenReadOldValues(): boolean {
-    return this.children.some(
-      (child) => (child.processor as Partial<IgnoresOldValues>).ignoresOldValues !== true,
-    );
+    return this.children.some((child) => {
+      const processor = child.processor as Partial<IgnoresOldValues & ForwardsOldValues>;
+      if (processor.ignoresOldValues === true) return false;
+      return processor.forwardsOldValues === true ? child.childrenReadOldValues : true;
+    });
   }
 
   recordMetadata(): RecordMetadata | undefined {
