@@ -1,5 +1,6 @@
 import type { ValueAndTimestamp } from '../../operators/api/record.js';
 import type { Serde } from '../../schemas/serde.js';
+import { prefixedSerializer } from '../../schemas/serdes.js';
 
 const TWO_32 = 4294967296;
 
@@ -8,18 +9,18 @@ const TWO_32 = 4294967296;
  * ValueAndTimestampSerializer layout).
  */
 export function valueAndTimestampSerde<V>(inner: Serde<V>): Serde<ValueAndTimestamp<V>> {
+  // The value's bytes land behind the timestamp in the same Buffer (built-in serdes): no second Buffer per value.
+  const serializeAfterTimestamp = prefixedSerializer(inner, 8);
   return {
     name: `ValueAndTimestamp<${inner.name}>`,
     // Schema-registry serdes resolve their ids before processing: the wrapper must pass preparation on.
     ...(inner.prepare ? { prepare: (target) => inner.prepare?.(target) ?? Promise.resolve() } : {}),
     serialize(topic, data, headers) {
-      const value = inner.serialize(topic, data.value, headers);
-      const out = Buffer.allocUnsafe(8 + value.length);
+      const out = serializeAfterTimestamp(topic, data.value, headers);
       const ts = data.timestamp;
       const hi = Math.floor(ts / TWO_32);
       out.writeInt32BE(hi, 0);
       out.writeUInt32BE(ts - hi * TWO_32, 4);
-      out.set(value, 8); // a little cheaper than Buffer#copy for the small values stores usually hold
       return out;
     },
     deserialize(topic, data, headers) {

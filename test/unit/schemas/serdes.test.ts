@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Serdes } from '../../../schemas/serdes.js';
+import type { Serde } from '../../../schemas/serde.js';
+import { prefixedSerializer, Serdes } from '../../../schemas/serdes.js';
 
 describe('Serdes.string', () => {
   const serde = Serdes.string();
@@ -36,5 +37,68 @@ describe('Serdes.string', () => {
 
   it('rejects a value that is not a string as Buffer.from does', () => {
     expect(() => serde.serialize('t', 42 as unknown as string)).toThrow(TypeError);
+  });
+});
+
+describe('Serdes.json', () => {
+  const serde = Serdes.json<unknown>();
+  // Short ASCII texts take a copy loop, everything else Buffer.byteLength and a write: both must write UTF-8.
+  const samples: unknown[] = [
+    { count: 3, sum: 41.5 },
+    'caf\u00e9',
+    { text: 'snow \u2603 man', emoji: '\u{1f600}' },
+    { long: 'z'.repeat(100) },
+    [1, null, true],
+    0,
+  ];
+
+  it.each(samples)('writes the UTF-8 bytes of JSON.stringify(%j) and reads them back', (value) => {
+    const bytes = serde.serialize('t', value);
+    expect(bytes.equals(Buffer.from(JSON.stringify(value), 'utf8'))).toBe(true);
+    expect(serde.deserialize('t', bytes)).toEqual(value);
+  });
+
+  it('names the serde and the topic when a value has no JSON form', () => {
+    expect(() => serde.serialize('t', undefined)).toThrow(
+      /json serde \(topic 't'\): cannot serialize undefined/,
+    );
+  });
+});
+
+describe('prefixedSerializer (timestamped store values)', () => {
+  const custom: Serde<string> = {
+    name: 'reversed',
+    serialize: (_topic, data) => Buffer.from([...data].reverse().join(''), 'utf8'),
+    deserialize: (_topic, data) => [...data.toString('utf8')].reverse().join(''),
+  };
+  const cases: [string, Serde<never>, unknown[]][] = [
+    ['string', Serdes.string() as unknown as Serde<never>, ['', 'series-1', 'caf\u00e9', 'q'.repeat(80)]],
+    ['double', Serdes.double() as unknown as Serde<never>, [0, -1.5, 1e300]],
+    ['long', Serdes.long() as unknown as Serde<never>, [0, -1, 2 ** 40 + 7]],
+    ['int', Serdes.int() as unknown as Serde<never>, [0, -7, 2147483647]],
+    [
+      'json',
+      Serdes.json() as unknown as Serde<never>,
+      [{ count: 1, sum: 2 }, 'caf\u00e9', { a: 'b'.repeat(70) }],
+    ],
+    ['bytes', Serdes.bytes() as unknown as Serde<never>, [Buffer.from([1, 2, 3]), Buffer.alloc(0)]],
+    ['a serde of its own', custom as unknown as Serde<never>, ['abc', 'x\u00e9y']],
+  ];
+
+  it.each(cases)('%s: the prefix, then exactly the bytes serialize() writes', (_name, serde, values) => {
+    const serialize = prefixedSerializer(serde, 8);
+    for (const value of values as never[]) {
+      const out = serialize('t', value);
+      const plain = serde.serialize('t', value);
+      expect(out.length).toBe(8 + plain.length);
+      expect(out.subarray(8).equals(plain)).toBe(true);
+    }
+  });
+
+  it('validates values as serialize() does', () => {
+    expect(() => prefixedSerializer(Serdes.long(), 8)('t', 1.5)).toThrow(/long serde/);
+    expect(() => prefixedSerializer(Serdes.double(), 8)('t', 'x' as unknown as number)).toThrow(
+      /double serde/,
+    );
   });
 });
