@@ -26,6 +26,11 @@ export class DDSketch {
   sum = 0;
   min = Number.POSITIVE_INFINITY;
   max = Number.NEGATIVE_INFINITY;
+  /**
+   * The bytes `encodeSketch` made of this sketch, until a sample is added or merged: a rollup aggregate is encoded
+   * for its window store and again for the suppression buffer at every flush, unchanged in between.
+   */
+  encoded: Buffer | undefined = undefined;
 
   constructor(options: DDSketchOptions = {}) {
     this.mapping = logIndexMapping(options.relativeAccuracy ?? DEFAULT_RELATIVE_ACCURACY);
@@ -39,6 +44,7 @@ export class DDSketch {
   }
 
   add(value: number): void {
+    this.encoded = undefined;
     const mapping = this.mapping;
     if (value > mapping.minIndexableValue) {
       if (value > mapping.maxIndexableValue) throw outOfRange(value, mapping);
@@ -65,6 +71,7 @@ export class DDSketch {
       );
     }
     if (other.count === 0) return;
+    this.encoded = undefined;
     this.positive.merge(other.positive);
     this.negative.merge(other.negative);
     this.zeroCount += other.zeroCount;

@@ -11,7 +11,10 @@ import type { DenseStore } from './dense-store.js';
 export const SKETCH_FORMAT_VERSION = 1;
 
 export function encodeSketch(sketch: DDSketch): Buffer {
-  const out = new ByteWriter(64);
+  const cached = sketch.encoded;
+  if (cached !== undefined) return cached;
+  const out = writer;
+  out.reset();
   out.u8(SKETCH_FORMAT_VERSION);
   out.f64(sketch.relativeAccuracy);
   out.f64(sketch.sum);
@@ -20,7 +23,9 @@ export function encodeSketch(sketch: DDSketch): Buffer {
   out.varint(sketch.zeroCount);
   writeStore(out, sketch.positive);
   writeStore(out, sketch.negative);
-  return out.finish();
+  const bytes = out.finish();
+  sketch.encoded = bytes;
+  return bytes;
 }
 
 export function decodeSketch(bytes: Buffer): DDSketch {
@@ -83,6 +88,10 @@ class ByteWriter {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
+  reset(): void {
+    this.pos = 0;
+  }
+
   u8(value: number): void {
     this.ensure(1);
     this.buf[this.pos++] = value;
@@ -107,8 +116,11 @@ class ByteWriter {
     this.varint(value >= 0 ? value * 2 : -value * 2 - 1);
   }
 
+  /** A copy of what was written (from Node's pool when small): the writer's buffer is used again. */
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    return out;
   }
 
   private ensure(bytes: number): void {
@@ -161,3 +173,6 @@ class ByteReader {
     if (this.pos + bytes > this.buf.length) throw new RangeError('sketch bytes: truncated');
   }
 }
+
+/** One writer for every encoding (encoding is synchronous): a sketch costs one allocation, its bytes. */
+const writer = new ByteWriter(256);
