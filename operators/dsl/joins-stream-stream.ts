@@ -25,7 +25,12 @@ export function streamStreamJoin(
   let lp = left.position;
   let rp = right.position;
   const { ctx } = lp;
-  const base = ctx.names.derive(lp.anchor, operationName(kind), options.name);
+  const base = ctx.names.derive(
+    lp.anchor,
+    operationName(kind),
+    options.name,
+    options.storeName === undefined,
+  );
   const keySerde = options.key ?? lp.keySerde ?? rp.keySerde;
   const leftValueSerde = options.value ?? lp.valueSerde;
   const rightValueSerde = options.otherValue ?? rp.valueSerde;

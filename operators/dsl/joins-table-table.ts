@@ -43,7 +43,12 @@ export function tableTableJoin(
   const leftValues = tableValueGetter(lp, op);
   const rightValues = tableValueGetter(rp, op);
   const materialize = options.name !== undefined || options.storeType !== undefined;
-  const base = ctx.names.derive(lp.anchor, operationName(kind), materialize ? undefined : options.name);
+  const base = ctx.names.derive(
+    lp.anchor,
+    operationName(kind),
+    materialize ? undefined : options.name,
+    materialize && options.name === undefined,
+  );
   const storeName = materialize
     ? timestampedKeyValueStore(ctx, options.name ?? `${base}-store`, options, {
         key: lp.keySerde,

@@ -86,7 +86,7 @@ export class KGroupedStream<K, V> {
   ): KTable<K, VA> {
     const base = this.position;
     // Materialized's name names the store (queryable under it) and the processor; derived names are stable.
-    const processorName = base.ctx.names.derive(base.anchor, kind, options.name);
+    const processorName = base.ctx.names.derive(base.anchor, kind, options.name, true);
     const p = this.partitioned(options.name ?? `${processorName}-store`, `${kind}()`);
     const storeName = timestampedKeyValueStore(p.ctx, options.name ?? `${processorName}-store`, options, {
       key: p.keySerde,

@@ -100,7 +100,7 @@ export class KGroupedTable<K, V> {
   ): KTable<K, VA> {
     const base = this.position;
     const { ctx } = base;
-    const processorName = ctx.names.derive(base.anchor, kind, options.name);
+    const processorName = ctx.names.derive(base.anchor, kind, options.name, true);
     const storeName = options.name ?? `${processorName}-store`;
     // The repartition topic carries Changes (old and new row); named after Grouped's name, else the store.
     const topicName = ctx.names.topic(storeName, this.grouped.name);

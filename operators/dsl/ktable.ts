@@ -61,7 +61,12 @@ export class KTable<K, V> {
     const p = this.position;
     const materialize =
       options !== undefined && (options.name !== undefined || options.storeType !== undefined);
-    const processorName = p.ctx.names.derive(p.anchor, kind, materialize ? undefined : options?.name);
+    const processorName = p.ctx.names.derive(
+      p.anchor,
+      kind,
+      materialize ? undefined : options?.name,
+      materialize && options?.name === undefined,
+    );
     const storeName = materialize
       ? timestampedKeyValueStore(p.ctx, options?.name ?? `${processorName}-store`, options ?? {}, {
           key: p.keySerde,

@@ -130,7 +130,7 @@ export function suppressTable<K, V>(table: KTable<K, V>, suppressed: Suppressed<
     }
     delayMs = p.windowClose.afterEndMs;
   }
-  const name = ctx.names.derive(p.anchor, 'suppress', suppressed.options.name);
+  const name = ctx.names.derive(p.anchor, 'suppress', suppressed.options.name, true);
   const storeName = `${name}-store`;
   const keySerde = requireSerde(
     p.keySerde,

@@ -16,7 +16,7 @@ export function streamToTable<K, V>(
     ? stream.repartition(options.name ? { name: `${options.name}-input` } : {})
     : stream;
   const p = upstream.position;
-  const processorName = p.ctx.names.derive(p.anchor, kind);
+  const processorName = p.ctx.names.derive(p.anchor, kind, undefined, options.name === undefined);
   const storeName = timestampedKeyValueStore(p.ctx, options.name ?? `${processorName}-store`, options, {
     key: p.keySerde,
     value: p.valueSerde,

@@ -44,7 +44,7 @@ export function windowedAggregation<K, V, VA>(
 ): KTable<Windowed<K>, VA> {
   const base = grouped.position;
   const operation = `windowedBy(...).${kind}()`;
-  const processorName = base.ctx.names.derive(base.anchor, `${windowing.kind}-${kind}`, options.name);
+  const processorName = base.ctx.names.derive(base.anchor, `${windowing.kind}-${kind}`, options.name, true);
   const storeName = options.name ?? `${processorName}-store`;
   const p = grouped.partitioned(storeName, operation);
   windowing.addStore(p.ctx, storeName, options, { key: p.keySerde, value: options.value, operation });

@@ -75,4 +75,43 @@ describe('names of stateful operators', () => {
       'topic metrics-window-count-store-changelog',
     ]);
   });
+
+  it('never name state by declaration order: a second unnamed operator of a kind under one name must be named', () => {
+    // Were the second count named metrics-count-2-store, declaring another count before the first one later would
+    // hand the first one's store (and changelog) to the newcomer and start the first one from empty state.
+    const b = new StreamsBuilder();
+    const metrics = b.stream('metrics', { key: S, value: S });
+    metrics.groupByKey().count();
+    expect(() =>
+      metrics
+        .mapValues((v) => v.length)
+        .groupByKey()
+        .count(),
+    ).toThrow(/second unnamed count after 'metrics'.*Give it a name/);
+    metrics
+      .mapValues((v) => v.length)
+      .groupByKey()
+      .count({ name: 'lengths' });
+
+    const named = b
+      .build()
+      .describe()
+      .stores.map((s) => s.name);
+    expect(named.sort()).toEqual(['lengths', 'metrics-count-store']);
+  });
+
+  it('unnamed stateless operators of one kind may repeat (their names hold no state)', () => {
+    const b = new StreamsBuilder();
+    const metrics = b.stream('metrics', { key: S, value: S });
+    metrics.filter((_k, v) => v !== '').to('a', { key: S, value: S });
+    metrics.filter((_k, v) => v === '').to('b', { key: S, value: S });
+    expect(b.build().describe().stores).toEqual([]);
+  });
+
+  it('an unnamed repartition topic is never suffixed either', () => {
+    const b = new StreamsBuilder();
+    const metrics = b.stream('metrics', { key: S, value: S });
+    metrics.repartition();
+    expect(() => metrics.repartition()).toThrow(/second unnamed repartition topic 'metrics'/);
+  });
 });

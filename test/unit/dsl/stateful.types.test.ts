@@ -87,10 +87,12 @@ describe('stateful DSL types', () => {
       KTable<Windowed<string>, number>
     >();
     const plain = metrics.groupByKey().count();
-    expectTypeOf(plain.suppress(Suppressed.untilTimeLimit(1000, { maxRecords: 100 }))).toEqualTypeOf<
-      KTable<string, number>
-    >();
-    counts.suppress(Suppressed.untilWindowCloses({ maxBytes: 1 << 20, onFull: 'shutdown' }));
+    expectTypeOf(
+      plain.suppress(Suppressed.untilTimeLimit(1000, { maxRecords: 100 }).withName('plain-suppress')),
+    ).toEqualTypeOf<KTable<string, number>>();
+    counts.suppress(
+      Suppressed.untilWindowCloses({ maxBytes: 1 << 20, onFull: 'shutdown' }).withName('bounded'),
+    );
     compileOnly(() => {
       // @ts-expect-error: only windows close
       plain.suppress(Suppressed.untilWindowCloses());
