@@ -2,6 +2,9 @@
 // left/outer results). Each side writes its records to its own window store (retaining duplicates) and, per record,
 // looks up the other side's store within the join window. A left/outer record that found no partner waits in a shared
 // outer-join buffer and is emitted with null only once its window and grace have passed without a partner arriving.
+// One deliberate difference: Kafka Streams emits an out-of-order record's null result at once when its window (without
+// grace) is already behind stream time, and then also the real join if a partner arrives within grace (two results
+// for one record); here such a record waits in the buffer like any other, so it gets exactly one result.
 import { andThen, isPromise, type MaybePromise } from '../../common/maybe-promise.js';
 import type { InternalProcessorContext } from '../../runtime/engine/processor-node.js';
 import type { AnySerde } from '../../schemas/serde.js';
