@@ -1,4 +1,5 @@
 // The input and output topics of the test driver (Kafka Streams' TestInputTopic / TestOutputTopic).
+import type { MaybePromise } from '../../common/maybe-promise.js';
 import type { Headers, KeyValue } from '../../operators/api/record.js';
 import type { Serde } from '../../schemas/serde.js';
 import type { OutputRecord } from '../engine/record-collector.js';
@@ -11,21 +12,30 @@ export interface TestRecord<K, V> {
   readonly headers: Headers;
 }
 
-/** A serialized input record. */
-export interface SerializedInput {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly timestamp: number;
-  readonly headers: Headers;
-}
+/** Processes one serialized input record completely (and commits) before returning. */
+export type ProcessInput = (
+  key: Buffer | null,
+  value: Buffer | null,
+  timestamp: number,
+  headers: Headers,
+) => MaybePromise<void>;
 
 /**
  * The driver side of an input topic: processes serialized records in order, each completely (and committed) before
- * the next; the iterator serializes lazily, so a serde error stops the list at that record.
+ * the next.
  */
 export interface InputSink {
-  pipe(topic: string, records: Iterator<SerializedInput>): Promise<void>;
-  /** One record, without the iterator and record objects a list needs (`pipeInput` is the common call in tests). */
+  /**
+   * Pipes `count` records: `pipeAt(i, process)` serializes record i and hands it to `process`. Records are serialized
+   * one at a time, just before they are processed, so a serde error stops the list at that record; and no object per
+   * record is needed to carry the bytes from the topic to the driver.
+   */
+  pipe(
+    topic: string,
+    count: number,
+    pipeAt: (i: number, process: ProcessInput) => MaybePromise<void>,
+  ): Promise<void>;
+  /** One record (`pipeInput` is the common call in tests). */
   pipeOne(
     topic: string,
     key: Buffer | null,
@@ -52,17 +62,10 @@ export interface InputRecord<K, V> {
   readonly headers?: Headers;
 }
 
-/** Maps lazily, so each element is serialized only when the driver is about to process it. */
-function mapIterator<T, R>(items: readonly T[], map: (item: T) => R): Iterator<R> {
-  let i = 0;
-  return {
-    next: () =>
-      i < items.length ? { done: false, value: map(items[i++]) } : { done: true, value: undefined },
-  };
-}
-
 export class TestInputTopic<K, V> {
   private currentTimeMs: number;
+  /** Pending while the serdes prepare for this topic (e.g. an Avro serde registering its schema); then undefined. */
+  private preparing: Promise<void> | undefined;
 
   /** @internal Created by TopologyTestDriver.createInputTopic. */
   constructor(
@@ -74,10 +77,15 @@ export class TestInputTopic<K, V> {
     private readonly autoAdvanceMs: number,
   ) {
     this.currentTimeMs = startTimestampMs;
+    this.preparing = prepareSerdes(name, keySerde, valueSerde)?.then(() => {
+      this.preparing = undefined;
+    });
+    this.preparing?.catch(() => undefined); // the first pipe call reports a failed preparation
   }
 
   /** Pipes one record and processes it (and everything it causes) before resolving. */
   pipeInput(key: K | null, value: V | null, timestampMs?: number, headers: Headers = {}): Promise<void> {
+    if (this.preparing) return this.preparing.then(() => this.pipeInput(key, value, timestampMs, headers));
     const topic = this.name;
     return this.sink.pipeOne(
       topic,
@@ -99,10 +107,15 @@ export class TestInputTopic<K, V> {
 
   /** Pipes records in order; like pipeInput per record, without a promise per record. */
   pipeRecordList(records: ReadonlyArray<InputRecord<K, V>>): Promise<void> {
-    return this.sink.pipe(
-      this.name,
-      mapIterator(records, (r) => this.serialize(r.key ?? null, r.value, r.timestamp, r.headers ?? {})),
-    );
+    if (this.preparing) return this.preparing.then(() => this.pipeRecordList(records));
+    return this.sink.pipe(this.name, records.length, (i, process) => {
+      const r = records[i];
+      const headers = r.headers ?? {};
+      // Key, value, then the topic's time: the order pipeInput evaluates them in.
+      const key = this.keyBytes(r.key ?? null, headers);
+      const value = this.valueBytes(r.value, headers);
+      return process(key, value, r.timestamp ?? this.nextTimestamp(), headers);
+    });
   }
 
   /** Pipes key-value pairs; timestamps start at `startTimestampMs` (or the topic's time) and advance by `advanceMs`. */
@@ -111,15 +124,18 @@ export class TestInputTopic<K, V> {
     startTimestampMs?: number,
     advanceMs = 0,
   ): Promise<void> {
+    if (this.preparing)
+      return this.preparing.then(() => this.pipeKeyValueList(records, startTimestampMs, advanceMs));
     let ts = startTimestampMs;
-    return this.sink.pipe(
-      this.name,
-      mapIterator(records, (r) => {
-        const input = this.serialize(r.key, r.value, ts, {});
-        if (ts !== undefined) ts += advanceMs;
-        return input;
-      }),
-    );
+    return this.sink.pipe(this.name, records.length, (i, process) => {
+      const r = records[i];
+      const headers: Headers = {};
+      const key = this.keyBytes(r.key, headers);
+      const value = this.valueBytes(r.value, headers);
+      const timestamp = ts ?? this.nextTimestamp();
+      if (ts !== undefined) ts += advanceMs;
+      return process(key, value, timestamp, headers);
+    });
   }
 
   pipeValueList(
@@ -134,18 +150,12 @@ export class TestInputTopic<K, V> {
     );
   }
 
-  private serialize(
-    key: K | null,
-    value: V | null,
-    timestampMs: number | undefined,
-    headers: Headers,
-  ): SerializedInput {
-    return {
-      key: key == null ? null : this.keySerde.serialize(this.name, key as NonNullable<K>, headers),
-      value: value == null ? null : this.valueSerde.serialize(this.name, value as NonNullable<V>, headers),
-      timestamp: timestampMs ?? this.nextTimestamp(),
-      headers,
-    };
+  private keyBytes(key: K | null, headers: Headers): Buffer | null {
+    return key == null ? null : this.keySerde.serialize(this.name, key as NonNullable<K>, headers);
+  }
+
+  private valueBytes(value: V | null, headers: Headers): Buffer | null {
+    return value == null ? null : this.valueSerde.serialize(this.name, value as NonNullable<V>, headers);
   }
 
   /** Moves the topic's time (used for records piped without a timestamp). */
@@ -158,6 +168,19 @@ export class TestInputTopic<K, V> {
     this.currentTimeMs += this.autoAdvanceMs;
     return ts;
   }
+}
+
+/** Prepares both serdes for an input topic (as the runtime prepares a topology's serdes); undefined if neither needs it. */
+function prepareSerdes(
+  topic: string,
+  keySerde: Serde<unknown>,
+  valueSerde: Serde<unknown>,
+): Promise<void> | undefined {
+  if (!keySerde.prepare && !valueSerde.prepare) return undefined;
+  return Promise.all([
+    keySerde.prepare?.({ topic, isKey: true }),
+    valueSerde.prepare?.({ topic, isKey: false }),
+  ]).then(() => undefined);
 }
 
 /** The driver side of an output topic: the records sinks wrote, consumed in order. */

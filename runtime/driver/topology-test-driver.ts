@@ -21,12 +21,7 @@ import { plainKeyValueView, plainWindowView } from '../engine/store-views.js';
 import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
 import { globalStoreSubtopology, prepareSerdes } from '../engine/topology-tasks.js';
 import { DriverState } from './driver-state.js';
-import {
-  type InputTopicOptions,
-  type SerializedInput,
-  TestInputTopic,
-  TestOutputTopic,
-} from './test-topics.js';
+import { type InputTopicOptions, type ProcessInput, TestInputTopic, TestOutputTopic } from './test-topics.js';
 
 export interface TopologyTestDriverConfig extends ErrorHandlerSettings {
   /** Prefix of internal topic names (default `test-driver`). */
@@ -57,6 +52,8 @@ interface TopicState {
   /** Records written and not read yet; the same array as in `outputs` once the topic got a record. */
   outputs: OutputRecord[] | undefined;
   produced: boolean;
+  /** Processes a record piped into the topic (made once per topic, not per record). */
+  readonly process: ProcessInput;
 }
 
 export class TopologyTestDriver {
@@ -168,7 +165,7 @@ export class TopologyTestDriver {
       keySerde,
       valueSerde,
       {
-        pipe: (topic, records) => this.pipe(topic, records),
+        pipe: (topic, count, pipeAt) => this.pipe(topic, count, pipeAt),
         pipeOne: (topic, key, value, timestamp, headers) =>
           this.pipeOne(topic, key, value, timestamp, headers),
       },
@@ -283,20 +280,24 @@ export class TopologyTestDriver {
     );
   }
 
-  private pipe(topic: string, records: Iterator<SerializedInput>): Promise<void> {
+  private pipe(
+    topic: string,
+    count: number,
+    pipeAt: (i: number, process: ProcessInput) => MaybePromise<void>,
+  ): Promise<void> {
     // Fast path: nothing in flight, so process synchronously and hand back a settled promise.
     if (this.initialized && this.inFlight === 0 && !this.closed) {
       try {
-        const r = this.pipeNext(this.inputTopic(topic), records);
+        const r = this.pipeFrom(this.inputTopic(topic), 0, count, pipeAt);
         return r === undefined ? RESOLVED : this.track(r);
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    return this.serialized(() => this.pipeNext(this.inputTopic(topic), records));
+    return this.serialized(() => this.pipeFrom(this.inputTopic(topic), 0, count, pipeAt));
   }
 
-  /** `pipe` of a single record, without an iterator. */
+  /** `pipe` of a single record. */
   private pipeOne(
     topic: string,
     key: Buffer | null,
@@ -329,25 +330,32 @@ export class TopologyTestDriver {
   private topicState(topic: string): TopicState {
     let state = this.topicStates.get(topic);
     if (state === undefined) {
-      state = {
+      const created: TopicState = {
         name: topic,
         reader: this.readers.get(topic),
         internal: this.internalTopics.has(topic),
         nextOffset: 0,
         outputs: this.outputs.get(topic),
         produced: this.produced.has(topic),
+        process: (key, value, timestamp, headers) =>
+          this.processInput(created, key, value, timestamp, headers),
       };
+      state = created;
       this.topicStates.set(topic, state);
     }
     return state;
   }
 
-  /** Processes the records one by one, each completely (and committed) before the next. */
-  private pipeNext(topic: TopicState, records: Iterator<SerializedInput>): Promise<void> | undefined {
-    for (let next = records.next(); !next.done; next = records.next()) {
-      const { key, value, timestamp, headers } = next.value;
-      const r = this.processInput(topic, key, value, timestamp, headers);
-      if (isPromise(r)) return r.then(() => this.pipeNext(topic, records));
+  /** Processes records `from` to `count` one by one, each completely (and committed) before the next. */
+  private pipeFrom(
+    topic: TopicState,
+    from: number,
+    count: number,
+    pipeAt: (i: number, process: ProcessInput) => MaybePromise<void>,
+  ): Promise<void> | undefined {
+    for (let i = from; i < count; i++) {
+      const r = pipeAt(i, topic.process);
+      if (r !== undefined && isPromise(r)) return r.then(() => this.pipeFrom(topic, i + 1, count, pipeAt));
     }
     return undefined;
   }
