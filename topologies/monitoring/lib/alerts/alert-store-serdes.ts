@@ -10,6 +10,8 @@ const BUCKET_BYTES = 6 * 8;
 const PHASES: readonly AlertPhase[] = ['INACTIVE', 'PENDING', 'FIRING', 'NODATA'];
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 let scratch = new Float64Array(64);
+/** The scratch doubles as bytes, to copy out without making a view per call. */
+let scratchBytes = Buffer.from(scratch.buffer);
 
 /**
  * `f64 version | f64 evaluatedUntil | f64 n | n x (f64 start, count, sum, min, max, lastAt)`, little-endian: all
@@ -19,7 +21,10 @@ export const ruleSeriesWindowSerde: Serde<RuleSeriesWindow> = {
   name: 'rule-series-window',
   serialize: (_topic, window) => {
     const length = 3 + window.buckets.length * 6;
-    if (scratch.length < length) scratch = new Float64Array(Math.max(length, scratch.length * 2));
+    if (scratch.length < length) {
+      scratch = new Float64Array(Math.max(length, scratch.length * 2));
+      scratchBytes = Buffer.from(scratch.buffer);
+    }
     const f = scratch;
     f[0] = VERSION;
     f[1] = window.evaluatedUntil;
@@ -35,7 +40,7 @@ export const ruleSeriesWindowSerde: Serde<RuleSeriesWindow> = {
       at += 6;
     }
     const out = Buffer.allocUnsafe(length * 8);
-    out.set(new Uint8Array(f.buffer, 0, length * 8));
+    scratchBytes.copy(out, 0, 0, length * 8);
     if (!LITTLE_ENDIAN) for (let i = 0; i < out.length; i += 8) out.subarray(i, i + 8).reverse();
     return out;
   },
