@@ -116,6 +116,13 @@ const NO_ENTRIES: LocalEntry[] = [];
 
 /** Most writes one RocksDB batch gets by merging commits: bigger batches write and flush more slowly (measured). */
 const MERGED_WRITES_MAX = 10_000;
+/**
+ * Most batches waiting behind the one in flight; later commits merge into the last whatever its size. Every read
+ * looks in each waiting batch, and a caller that never yields to the event loop (a benchmark or test loop processing
+ * records synchronously) never lets a write land: with a batch per 10k writes, a session merge's range read went
+ * through tens of layers (bench/state-window-aggregate.ts --pattern session --persistent).
+ */
+const WAITING_BATCHES_MAX = 2;
 
 /** Committed writes on their way to local state. */
 interface PendingWrite {
@@ -186,7 +193,8 @@ export class StoreCore<V> {
    * first). Reads look in them before local state, so a commit is visible at once while its write proceeds; writes
    * run one after another, in order. Small commits merge into the last waiting batch (up to MERGED_WRITES_MAX
    * writes), so a task that commits after every record keeps few layers and few RocksDB round trips, while batches
-   * stay a size RocksDB writes well.
+   * stay a size RocksDB writes well; at most WAITING_BATCHES_MAX batches wait, so reads check a bounded number of
+   * layers even while writes cannot land.
    */
   private inFlight: PendingWrite | undefined;
   private waiting: PendingWrite[] = [];
@@ -693,7 +701,10 @@ export class StoreCore<V> {
       return;
     }
     const last = this.waiting[this.waiting.length - 1];
-    if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
+    if (
+      last !== undefined &&
+      (last.writes.size + writes.size <= MERGED_WRITES_MAX || this.waiting.length >= WAITING_BATCHES_MAX)
+    ) {
       // Committed while a write is in flight: joins the batch written next (newer writes and metadata win).
       last.writes.setAll(writes);
       writes.clear();

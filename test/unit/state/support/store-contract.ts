@@ -228,6 +228,34 @@ export function describeStoreContract(impl: Implementation): void {
       expect(seen).toBe(10);
     });
 
+    it('keeps every commit readable while its write cannot land (no yield between commits), then lands them all', async () => {
+      const t = task();
+      const builder = Stores.keyValueStoreBuilder(kvSupplier('stuck'), uintSerde, uintSerde);
+      const store = await open(builder, t);
+      const model = new Map<number, number>();
+      // 40 commits of 1000 writes, more than one RocksDB batch takes (10k), with no macrotask in between.
+      for (let c = 0; c < 40; c++) {
+        for (let j = 0; j < 1000; j++) {
+          const k = (c * 1000 + j * 7) % 25_000;
+          if ((c + j) % 5 === 0) {
+            store.delete(k);
+            model.delete(k);
+          } else {
+            store.put(k, c);
+            model.set(k, c);
+          }
+        }
+        await commitCycle(store, t);
+      }
+      const expected = [...model.entries()].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}=${v}`);
+      for (const k of [0, 7, 12_345, 24_999]) expect(await store.get(k)).toBe(model.get(k));
+      expect((await collect(store.all())).map((e) => `${e.key}=${e.value}`)).toEqual(expected);
+      if (!impl.persistent) return;
+      await store.close(); // waits for every write
+      const reopened = await open(builder, t, false);
+      expect((await collect(reopened.all())).map((e) => `${e.key}=${e.value}`)).toEqual(expected);
+    });
+
     it('deletes at once even when the old value it returns needs a read (cold store)', async () => {
       const t = task();
       const store = await open(
