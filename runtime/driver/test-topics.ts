@@ -1,7 +1,7 @@
 // The input and output topics of the test driver (Kafka Streams' TestInputTopic / TestOutputTopic).
 import type { MaybePromise } from '../../common/maybe-promise.js';
 import type { Headers, KeyValue } from '../../operators/api/record.js';
-import type { Serde } from '../../schemas/serde.js';
+import type { AnySerde, Serde } from '../../schemas/serde.js';
 import type { OutputRecord } from '../engine/record-collector.js';
 
 /** A record as tests write and read it. */
@@ -173,8 +173,8 @@ export class TestInputTopic<K, V> {
 /** Prepares both serdes for an input topic (as the runtime prepares a topology's serdes); undefined if neither needs it. */
 function prepareSerdes(
   topic: string,
-  keySerde: Serde<unknown>,
-  valueSerde: Serde<unknown>,
+  keySerde: Pick<AnySerde, 'prepare'>,
+  valueSerde: Pick<AnySerde, 'prepare'>,
 ): Promise<void> | undefined {
   if (!keySerde.prepare && !valueSerde.prepare) return undefined;
   return Promise.all([

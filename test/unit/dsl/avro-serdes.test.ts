@@ -57,4 +57,21 @@ describe('Serdes.avro in a topology', () => {
     });
     await driver.close();
   });
+
+  it('pipes Avro records without an explicit init(): input topics prepare their serdes first', async () => {
+    const registry = new MockClient({ baseURLs: ['mock://'] });
+    const readings = Serdes.avro<Reading>(readingSchema, registry);
+    const S = Serdes.string();
+    const builder = new StreamsBuilder();
+    builder.stream('readings', { key: S, value: readings }).to('copied', { key: S, value: readings });
+    const driver = new TopologyTestDriver(builder.build());
+    const input = driver.createInputTopic('readings', S, readings);
+    await input.pipeInput('s1', { sensor: 's1', celsius: 20 });
+    await input.pipeRecordList([{ key: 's2', value: { sensor: 's2', celsius: 21 } }]);
+    expect(driver.createOutputTopic('copied', S, readings).readValuesToList()).toEqual([
+      { sensor: 's1', celsius: 20 },
+      { sensor: 's2', celsius: 21 },
+    ]);
+    await driver.close();
+  });
 });
