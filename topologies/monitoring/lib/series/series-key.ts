@@ -50,6 +50,16 @@ export function parseSeriesKey(key: string): Series {
   return { name, labels };
 }
 
+/** [a-zA-Z0-9_:], the characters of an unquoted name in a key. */
+function isNameChar(code: number): boolean {
+  return (
+    (code >= 97 && code <= 122) || // a-z
+    (code >= 65 && code <= 90) || // A-Z
+    (code >= 48 && code <= 58) || // 0-9 and ':'
+    code === 95 // _
+  );
+}
+
 function byCodeUnits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -79,13 +89,24 @@ class KeyReader {
 
   identifier(): string {
     const start = this.pos;
-    while (this.pos < this.key.length && /[a-zA-Z0-9_:]/.test(this.key[this.pos])) this.pos++;
+    while (this.pos < this.key.length && isNameChar(this.key.charCodeAt(this.pos))) this.pos++;
     if (this.pos === start) this.fail('expected a name');
     return this.key.slice(start, this.pos);
   }
 
   quoted(): string {
     this.expect('"');
+    // Plain values (no escapes) are one slice instead of a string built a character at a time.
+    const key = this.key;
+    const close = key.indexOf('"', this.pos);
+    if (close >= 0) {
+      const backslash = key.indexOf('\\', this.pos);
+      if (backslash < 0 || backslash > close) {
+        const value = key.slice(this.pos, close);
+        this.pos = close + 1;
+        return value;
+      }
+    }
     let value = '';
     for (;;) {
       const char = this.key[this.pos++];
