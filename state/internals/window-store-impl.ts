@@ -42,6 +42,8 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
   private lastKey: unknown = undefined;
   private lastWindowStart = -1;
   private lastWindowKey = '';
+  private suffixWindowStart = -1;
+  private windowSuffix = '';
 
   constructor(parts: WindowStoreParts<K, V>) {
     const size = parts.windowSizeMs;
@@ -76,11 +78,23 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
     if (key === this.lastKey && windowStart === this.lastWindowStart && typeof key !== 'object') {
       return this.lastWindowKey;
     }
-    const storeKey = flat(this.keys.encode(key) + encodeTime(windowStart) + NO_SEQ);
+    const storeKey = flat(this.keys.encode(key) + this.suffixOf(windowStart));
     this.lastKey = key;
     this.lastWindowStart = windowStart;
     this.lastWindowKey = storeKey;
     return storeKey;
+  }
+
+  /**
+   * [windowStart][seq 0] of a window key. Consecutive records mostly fall into the same window (a tumbling window
+   * holds every record of its minute), so the suffix of the last window start is kept: one concatenation per key.
+   */
+  private suffixOf(windowStart: number): string {
+    if (windowStart !== this.suffixWindowStart) {
+      this.suffixWindowStart = windowStart;
+      this.windowSuffix = encodeTime(windowStart) + NO_SEQ;
+    }
+    return this.windowSuffix;
   }
 
   fetch(key: K, windowStart: number): MaybePromise<V | undefined>;
