@@ -20,7 +20,9 @@ export interface Serde<T> {
   readonly deserialize: (topic: string, data: Buffer, headers?: Headers) => T;
   /**
    * True when the bytewise order of serialized values equals the natural order of T, so that range queries over a
-   * store keyed by this serde return keys in that order. Only such serdes are accepted where ranges must be ordered.
+   * store keyed by this serde return keys in that order. Stores order keys by their bytes whatever the serde (as Kafka
+   * Streams does): with a serde that is not order-preserving, a range is a range of bytes (state/README.md lists which
+   * built-in serdes preserve order). Informational: nothing refuses a serde for lacking it.
    */
   readonly orderPreserving?: boolean;
   /**
