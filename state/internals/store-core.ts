@@ -116,13 +116,6 @@ const NO_ENTRIES: LocalEntry[] = [];
 
 /** Most writes one RocksDB batch gets by merging commits: bigger batches write and flush more slowly (measured). */
 const MERGED_WRITES_MAX = 10_000;
-/**
- * Most batches waiting behind the one in flight; later commits merge into the last whatever its size. Every read
- * looks in each waiting batch, and a caller that never yields to the event loop (a benchmark or test loop processing
- * records synchronously) never lets a write land: with a batch per 10k writes, a session merge's range read went
- * through tens of layers (bench/state-window-aggregate.ts --pattern session --persistent).
- */
-const WAITING_BATCHES_MAX = 2;
 
 /** Committed writes on their way to local state. */
 interface PendingWrite {
@@ -193,11 +186,18 @@ export class StoreCore<V> {
    * first). Reads look in them before local state, so a commit is visible at once while its write proceeds; writes
    * run one after another, in order. Small commits merge into the last waiting batch (up to MERGED_WRITES_MAX
    * writes), so a task that commits after every record keeps few layers and few RocksDB round trips, while batches
-   * stay a size RocksDB writes well; at most WAITING_BATCHES_MAX batches wait, so reads check a bounded number of
-   * layers even while writes cannot land.
+   * stay a size RocksDB writes well.
    */
   private inFlight: PendingWrite | undefined;
   private waiting: PendingWrite[] = [];
+  /**
+   * The waiting batches as one layer for reads, made when a read meets two or more of them. A caller that never
+   * yields to the event loop (a test or benchmark loop processing records synchronously) never lets a write land, and
+   * every read then went through one batch per 10k writes: a session merge's range read per record through tens of
+   * them (bench/state-window-aggregate.ts --pattern session --persistent). Later commits add to it; it may keep
+   * writes that have landed since (their values are local state's then), and goes once no batch waits.
+   */
+  private waitingView: TransactionBuffer | undefined;
   private writer: Promise<void> | undefined;
   private applyFailure: unknown;
   /**
@@ -268,11 +268,25 @@ export class StoreCore<V> {
   private buffered(key: string): Buffer | null | undefined {
     const current = this.txn.get(key);
     if (current !== undefined) return current;
-    for (let i = this.waiting.length - 1; i >= 0; i--) {
-      const value = this.waiting[i].writes.get(key);
+    const view = this.waitingLayer();
+    if (view !== undefined) {
+      const value = view.get(key);
+      if (value !== undefined) return value;
+    } else if (this.waiting.length === 1) {
+      const value = this.waiting[0].writes.get(key);
       if (value !== undefined) return value;
     }
     return this.inFlight?.writes.get(key);
+  }
+
+  /** The waiting batches as one layer when there are several (made on first need); undefined for 0 or 1. */
+  private waitingLayer(): TransactionBuffer | undefined {
+    if (this.waitingView === undefined && this.waiting.length >= 2) {
+      const view = new TransactionBuffer();
+      for (const batch of this.waiting) view.setAll(batch.writes);
+      this.waitingView = view;
+    }
+    return this.waitingView;
   }
 
   /** `localMayHave` false: the caller knows committed local state cannot hold the key (a window newer than it). */
@@ -503,7 +517,9 @@ export class StoreCore<V> {
     // Oldest first, each newer layer over it: committed buffers still being written, this transaction's, the cache's.
     let merged: Pending<V>[] = [];
     if (this.inFlight !== undefined) merged = layerEntries(this.inFlight.writes);
-    for (const batch of this.waiting) merged = overlay(merged, layerEntries(batch.writes), reverse);
+    const view = this.waitingLayer();
+    if (view !== undefined) merged = overlay(merged, layerEntries(view), reverse);
+    else for (const batch of this.waiting) merged = overlay(merged, layerEntries(batch.writes), reverse);
     merged = overlay(merged, layerEntries(this.txn), reverse);
     const dirty: Pending<V>[] = [];
     this.cache.forEachDirtyInRange(from, toExclusive, reverse, (entry) => {
@@ -700,11 +716,9 @@ export class StoreCore<V> {
       this.epoch++;
       return;
     }
+    this.waitingView?.setAll(writes);
     const last = this.waiting[this.waiting.length - 1];
-    if (
-      last !== undefined &&
-      (last.writes.size + writes.size <= MERGED_WRITES_MAX || this.waiting.length >= WAITING_BATCHES_MAX)
-    ) {
+    if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
       // Committed while a write is in flight: joins the batch written next (newer writes and metadata win).
       last.writes.setAll(writes);
       writes.clear();
@@ -722,6 +736,7 @@ export class StoreCore<V> {
   private async writeAll(): Promise<void> {
     try {
       for (let batch = this.waiting.shift(); batch !== undefined; batch = this.waiting.shift()) {
+        if (this.waiting.length === 0) this.waitingView = undefined; // the batch in flight is read on its own
         this.inFlight = batch;
         await this.options.local.apply(batchOf(batch, this.options.segmentOf));
         this.inFlight = undefined;
@@ -780,6 +795,7 @@ export class StoreCore<V> {
     this.prefetched = new Map();
     this.inFlight = undefined;
     this.waiting = [];
+    this.waitingView = undefined;
     this.txn.clear();
     this.emitChain = undefined;
     this.epoch++;
