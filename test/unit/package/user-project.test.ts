@@ -80,11 +80,13 @@ describe("the package in a user's project", () => {
     ]);
   });
 
-  it('builds dist/ when packed (prepack), as the exports point there', async () => {
+  it('packs dist/ (built by prepack), where the exports point', async () => {
     const { readFileSync } = await import('node:fs');
     const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     expect(manifest.scripts.prepack).toBe('npm run build');
     expect(manifest.exports['.'].import).toBe('./dist/index.js');
     expect(manifest.exports['.'].types).toBe('./dist/index.d.ts');
+    // dist/ is git-ignored: without `files`, npm pack would leave it out.
+    expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'runtime/cli/bin.cjs']));
   });
 });
