@@ -27,7 +27,10 @@ export interface KeyValue<K, V> {
   readonly value: V;
 }
 
-/** A window of time: `start` inclusive, `end` exclusive, both epoch milliseconds. */
+/**
+ * A window of time in epoch milliseconds, `start` inclusive. `end` is exclusive for time windows (tumbling, hopping)
+ * and inclusive for sliding windows and sessions, as in Kafka Streams.
+ */
 export interface TimeWindow {
   readonly start: number;
   readonly end: number;
