@@ -147,7 +147,10 @@ export class BufferStore {
   }
 
   put(namespace: number, id: Buffer, value: Buffer | null): void {
-    this.store.put(Buffer.concat([Buffer.of(namespace), id]), value);
+    const key = Buffer.allocUnsafe(1 + id.length);
+    key[0] = namespace;
+    id.copy(key, 1);
+    this.store.put(key, value);
   }
 
   /** Raises the persisted observed stream time. */
