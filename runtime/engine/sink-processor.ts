@@ -3,11 +3,14 @@ import type { Processor, ProcessorContext } from '../../operators/api/processor.
 import type { StreamRecord } from '../../operators/api/record.js';
 import type { SinkNodeDef } from '../../operators/graph/nodes.js';
 import { internalTopicName } from '../../operators/graph/topology.js';
+import { isStringSerde } from '../../schemas/serdes.js';
 import type { OutputRecord, RecordCollector } from './record-collector.js';
 
 export interface SinkDeps {
   readonly applicationId: string;
   readonly collector: RecordCollector;
+  /** The bytes of the current input record's key when `key` is that key, unchanged (string serde only). */
+  readonly inputKeyBytes: (key: string) => Buffer | undefined;
   /** Applies the production exception handler; throws when the setting is `fail`. */
   readonly onSerializationError: (error: unknown, output: OutputRecord, processor: string) => void;
 }
@@ -19,6 +22,8 @@ export function sinkProcessor(def: SinkNodeDef, deps: SinkDeps): Processor<unkno
         ? internalTopicName(deps.applicationId, def.topic)
         : def.topic
       : undefined;
+  // A string key the topology did not change is written with the bytes it was read from (see StreamTask).
+  const stringKeys = isStringSerde(def.keySerde);
   let context: ProcessorContext<never, never>;
   return {
     init(ctx) {
@@ -33,7 +38,11 @@ export function sinkProcessor(def: SinkNodeDef, deps: SinkDeps): Processor<unkno
       let key: Buffer | null = null;
       let value: Buffer | null = null;
       try {
-        key = record.key == null ? null : def.keySerde.serialize(topic, record.key, record.headers);
+        if (record.key != null) {
+          key =
+            (stringKeys ? deps.inputKeyBytes(record.key as string) : undefined) ??
+            def.keySerde.serialize(topic, record.key, record.headers);
+        }
         value = record.value == null ? null : def.valueSerde.serialize(topic, record.value, record.headers);
       } catch (error) {
         deps.onSerializationError(

@@ -14,6 +14,7 @@ import type { RecordMetadata, StreamRecord } from '../../operators/api/record.js
 import { type SourceNodeDef, supplierFn } from '../../operators/graph/nodes.js';
 import { internalTopicName, type Subtopology } from '../../operators/graph/topology.js';
 import { SerdeNotReadyError } from '../../schemas/serde.js';
+import { isStringSerde } from '../../schemas/serdes.js';
 import type { StateStore } from '../../state/api/state-store.js';
 import {
   type ErrorHandlerSettings,
@@ -82,6 +83,14 @@ export class StreamTask implements TaskServices {
   /** Event time of the record being processed, or the time of the running punctuation (stamps changelog records). */
   private currentTime = -1;
   private inflight: Promise<void>[] = [];
+  /**
+   * The key of the last input record and the bytes it was read from, when its source reads keys with the built-in
+   * string serde (else null bytes): see `inputKeyBytes`. Kept after the record, for the emits of the next flush.
+   */
+  private inputKey: unknown = undefined;
+  private inputKeyBytes: Buffer | null = null;
+  /** Whether `inputKeyBytes` are ASCII; undefined until a sink asks. */
+  private inputKeyAscii: boolean | undefined = undefined;
   private commitRequested = false;
   private readonly log: Logger;
   private readonly processedCounter: Counter;
@@ -182,6 +191,7 @@ export class StreamTask implements TaskServices {
       });
       return this.finishRecord(raw);
     }
+    this.rememberInputKey(def, raw, key);
     const timestamp = this.extractTimestamp(def, raw, key, value);
     if (timestamp === undefined) return this.finishRecord(raw);
     if (timestamp > this.streamTime) this.streamTime = timestamp;
@@ -206,6 +216,30 @@ export class StreamTask implements TaskServices {
       );
     }
     return this.finishRecord(raw);
+  }
+
+  private rememberInputKey(def: SourceNodeDef, raw: RawRecord, key: unknown): void {
+    this.inputKeyAscii = undefined;
+    if (raw.key !== null && isStringSerde(def.keySerde)) {
+      this.inputKey = key;
+      this.inputKeyBytes = raw.key;
+    } else {
+      this.inputKey = undefined;
+      this.inputKeyBytes = null;
+    }
+  }
+
+  /**
+   * The bytes the string serde would write for `key` when it is the key of the last input record, read with the
+   * string serde: those bytes themselves. Most topologies write the key they read unchanged (filter, mapValues,
+   * aggregations by key), and a sink need not encode it again. Only ASCII bytes qualify: they are exactly what
+   * encoding their string gives, whereas invalid UTF-8 read as U+FFFD would be written differently.
+   */
+  inputKeyBytesFor(key: string): Buffer | undefined {
+    const bytes = this.inputKeyBytes;
+    if (bytes === null || key !== this.inputKey) return undefined;
+    this.inputKeyAscii ??= isAscii(bytes);
+    return this.inputKeyAscii ? bytes : undefined;
   }
 
   /** After a record: wait for forwards nobody awaited, advance the position, run due stream-time punctuations. */
@@ -513,6 +547,7 @@ export class StreamTask implements TaskServices {
         return sinkProcessor(def, {
           applicationId: this.applicationId,
           collector: this.config.collector,
+          inputKeyBytes: (key) => this.inputKeyBytesFor(key),
           onSerializationError: (error, output, processor) =>
             this.fail({
               kind: 'production',
@@ -543,6 +578,11 @@ export class StreamTask implements TaskServices {
 }
 
 function noop(): void {}
+
+function isAscii(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
+  return true;
+}
 
 /** Source nodes only forward what the task deserialized. */
 function passThrough(): Processor<unknown, unknown, unknown, unknown> {
