@@ -26,6 +26,8 @@ export interface LocalStore {
   /** Opens local state (again, if open: then `fresh` wipes it too); `fresh` wipes what a persistent store had. */
   open(fresh: boolean): Promise<void>;
   get(segment: number, key: string): MaybePromise<Buffer | undefined>;
+  /** Whether local state holds `key`, when that is known without a read (RocksDB: a mirrored segment); else undefined. */
+  hasLocally?(segment: number, key: string): boolean | undefined;
   /** Reads many keys at once (prefetch); the result is aligned with `keys`. */
   getMany(segment: number, keys: readonly string[]): MaybePromise<(Buffer | undefined)[]>;
   /** Entries with keys in [from, toExclusive) of one segment, in key order (descending if `reverse`). */

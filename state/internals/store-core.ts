@@ -195,7 +195,9 @@ export class StoreCore<V> {
    * yields to the event loop (a test or benchmark loop processing records synchronously) never lets a write land, and
    * every read then went through one batch per 10k writes: a session merge's range read per record through tens of
    * them (bench/state-window-aggregate.ts --pattern session --persistent). Later commits add to it; it may keep
-   * writes that have landed since (their values are local state's then), and goes once no batch waits.
+   * writes that have landed since (their values are local state's then), and goes once no batch waits. It leaves
+   * out deletes of keys that nothing below holds (a session merged away before its put ever landed): they hide
+   * nothing, and a session merge's range visited hundreds of them.
    */
   private waitingView: TransactionBuffer | undefined;
   private writer: Promise<void> | undefined;
@@ -283,10 +285,26 @@ export class StoreCore<V> {
   private waitingLayer(): TransactionBuffer | undefined {
     if (this.waitingView === undefined && this.waiting.length >= 2) {
       const view = new TransactionBuffer();
-      for (const batch of this.waiting) view.setAll(batch.writes);
+      for (const batch of this.waiting) this.addToView(view, batch.writes);
       this.waitingView = view;
     }
     return this.waitingView;
+  }
+
+  /** Adds newer writes to the waiting view, but not a delete that would hide nothing (see `waitingView`). */
+  private addToView(view: TransactionBuffer, writes: TransactionBuffer): void {
+    const local = this.options.local;
+    const segmentOf = this.options.segmentOf;
+    const inFlight = this.inFlight?.writes;
+    writes.forEach((value, key) => {
+      // Every older write of the key is in the view or in flight (batches land in order), or it has landed.
+      const hidesNothing =
+        value === null &&
+        view.get(key) === undefined &&
+        inFlight?.get(key) === undefined &&
+        local.hasLocally?.(segmentOf(key), key) === false;
+      if (!hidesNothing) view.set(key, value);
+    });
   }
 
   /** `localMayHave` false: the caller knows committed local state cannot hold the key (a window newer than it). */
@@ -716,7 +734,7 @@ export class StoreCore<V> {
       this.epoch++;
       return;
     }
-    this.waitingView?.setAll(writes);
+    if (this.waitingView !== undefined) this.addToView(this.waitingView, writes);
     const last = this.waiting[this.waiting.length - 1];
     if (last !== undefined && last.writes.size + writes.size <= MERGED_WRITES_MAX) {
       // Committed while a write is in flight: joins the batch written next (newer writes and metadata win).

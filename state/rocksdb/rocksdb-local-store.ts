@@ -114,6 +114,11 @@ export class RocksDbLocalStore implements LocalStore {
     return batch.get(this.dataKey(segment, key)).then(orUndefined);
   }
 
+  hasLocally(segment: number, key: string): boolean | undefined {
+    const mirrored = this.mirror?.segment(segment);
+    return mirrored === undefined ? undefined : mirrored.get(key) !== undefined;
+  }
+
   async getMany(segment: number, keys: readonly string[]): Promise<(Buffer | undefined)[]> {
     const mirrored = this.mirror?.segment(segment);
     if (mirrored !== undefined) return keys.map((key) => mirrored.get(key));

@@ -233,6 +233,12 @@ export function describeStoreContract(impl: Implementation): void {
       const builder = Stores.keyValueStoreBuilder(kvSupplier('stuck'), uintSerde, uintSerde);
       const store = await open(builder, t);
       const model = new Map<number, number>();
+      for (let k = 0; k < 25_000; k += 3) {
+        store.put(k, 1_000_000);
+        model.set(k, 1_000_000);
+      }
+      await commitCycle(store, t);
+      await store.persistLocalState?.(); // landed: deletes of these keys below must still hide them
       // 40 commits of 1000 writes, more than one RocksDB batch takes (10k), with no macrotask in between.
       for (let c = 0; c < 40; c++) {
         for (let j = 0; j < 1000; j++) {
@@ -254,6 +260,28 @@ export function describeStoreContract(impl: Implementation): void {
       await store.close(); // waits for every write
       const reopened = await open(builder, t, false);
       expect((await collect(reopened.all())).map((e) => `${e.key}=${e.value}`)).toEqual(expected);
+    });
+
+    it('a delete hides a put that has not landed yet, in flight or waiting, while writes cannot land', async () => {
+      const t = task();
+      const store = await open(Stores.keyValueStoreBuilder(kvSupplier('hide'), uintSerde, uintSerde), t);
+      store.put(1, 1); // this commit's write goes in flight and stays there (no yield below)
+      await commitCycle(store, t);
+      for (let k = 100; k < 10_100; k++) store.put(k, k); // a full batch waiting
+      await commitCycle(store, t);
+      store.put(20_000, 1); // a second waiting batch: reads now go through one view of both
+      await commitCycle(store, t);
+      expect(await store.get(1)).toBe(1);
+      store.delete(1); // put in flight
+      store.delete(105); // put in a waiting batch
+      store.delete(30_000); // never put
+      await commitCycle(store, t);
+      expect(await store.get(1)).toBeUndefined();
+      expect(await store.get(105)).toBeUndefined();
+      expect(await store.get(106)).toBe(106);
+      const keys = (await collect(store.all())).map((e) => e.key);
+      expect(keys.length).toBe(10_000);
+      expect(keys.includes(1) || keys.includes(105)).toBe(false);
     });
 
     it('deletes at once even when the old value it returns needs a read (cold store)', async () => {
