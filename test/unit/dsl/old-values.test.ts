@@ -112,4 +112,3 @@ describe('old values of cached table updates', () => {
     expect(deserialized).toBe(0);
   });
 });
-
