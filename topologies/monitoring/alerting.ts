@@ -67,7 +67,7 @@ export function alertingTopology(config: AlertingConfig): Topology {
   const builder = new StreamsBuilder();
   builder.globalTable(topics.alertRules, {
     key: S,
-    value: writingAs(alertRule, topics.alertRules),
+    value: alertRule,
     name: ALERTING_STORES.rules,
     storeType: persistent ? 'rocksdb' : 'in-memory',
   });
@@ -103,19 +103,4 @@ export function alertingTopology(config: AlertingConfig): Topology {
     )
     .to(topics.alerts, { key: S, value: alert, name: 'alerting-alerts-sink' });
   return builder.build();
-}
-
-/**
- * Workaround, to remove once fixed in state/: timestamped stores wrap the value serde without forwarding `prepare()`,
- * so a registry serde is never prepared for the topic the global store serializes under
- * (`<applicationId>-<store>-changelog`) and its first write fails with SerdeNotReadyError. The global store has no
- * changelog (its topic is its changelog), so writing its local bytes with the schema id of `topic` is sound.
- */
-function writingAs<T>(serde: Serde<T>, topic: string): Serde<T> {
-  return {
-    name: serde.name,
-    serialize: (_topic, value, headers) => serde.serialize(topic, value, headers),
-    deserialize: serde.deserialize,
-    ...(serde.prepare ? { prepare: serde.prepare } : {}),
-  };
 }
