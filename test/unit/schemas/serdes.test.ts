@@ -102,3 +102,39 @@ describe('prefixedSerializer (timestamped store values)', () => {
     );
   });
 });
+
+describe('Serdes.double', () => {
+  const serde = Serdes.double();
+  const samples = [
+    0,
+    -0,
+    1,
+    -1.5,
+    Math.PI,
+    1e300,
+    -1e-300,
+    5e-324,
+    Number.MAX_VALUE,
+    Infinity,
+    -Infinity,
+    NaN,
+  ];
+
+  it.each(samples)(
+    'writes %d as Java DoubleSerializer does (8 bytes, big-endian IEEE 754) and reads it back',
+    (v) => {
+      const expected = Buffer.alloc(8);
+      expected.writeDoubleBE(v, 0);
+      const bytes = serde.serialize('t', v);
+      expect(bytes.equals(expected)).toBe(true);
+      expect(Object.is(serde.deserialize('t', bytes), v)).toBe(true);
+    },
+  );
+
+  it('gives every call its own Buffer', () => {
+    const a = serde.serialize('t', 1);
+    const b = serde.serialize('t', 2);
+    expect(serde.deserialize('t', a)).toBe(1);
+    expect(serde.deserialize('t', b)).toBe(2);
+  });
+});
