@@ -94,8 +94,11 @@ export function after(key: string): string {
 }
 
 /** Rejects times the big-endian layout cannot order (Kafka Streams rejects negative window times too). */
-export function checkTime(ms: number, what: string): void {
+export function checkTime(ms: number, store: string, what: string): void {
+  // The message is built only on failure: a template argument would be a string concatenation per put.
   if (!Number.isSafeInteger(ms) || ms < 0) {
-    throw new RangeError(`${what} must be a non-negative integer number of milliseconds, got ${ms}`);
+    throw new RangeError(
+      `store ${store}: ${what} must be a non-negative integer number of milliseconds, got ${ms}`,
+    );
   }
 }

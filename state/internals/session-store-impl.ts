@@ -28,8 +28,8 @@ export class SessionStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements 
 
   put(session: Windowed<K>, value: V | null): void {
     const { start, end } = session.window;
-    checkTime(start, `store ${this.name}: session start`);
-    checkTime(end, `store ${this.name}: session end`);
+    checkTime(start, this.name, 'session start');
+    checkTime(end, this.name, 'session end');
     if (end < start)
       throw new RangeError(`store ${this.name}: session end ${end} is before its start ${start}`);
     this.clock.observe(end);

@@ -53,7 +53,7 @@ export class WindowStoreImpl<K, V> extends TimeSegmentedStore<K, V> implements W
   }
 
   put(key: K, value: V | null, windowStart: number): void {
-    checkTime(windowStart, `store ${this.name}: windowStart`);
+    checkTime(windowStart, this.name, 'windowStart');
     this.clock.observe(windowStart);
     if (this.clock.isExpired(windowStart)) return;
     let seq = NO_SEQ;
