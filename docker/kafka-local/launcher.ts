@@ -25,7 +25,7 @@ async function kafkactl(
 
 // Same rule as kafkactl.sh: KAFKA_LOCAL_PORT_OFFSET shifts every port (a second checkout's brokers beside the first).
 const PORT_OFFSET = Number(process.env.KAFKA_LOCAL_PORT_OFFSET ?? 0);
-const CLIENT_PORTS: Record<LocalNode, number> = { single: 9092, node1: 19092, node2: 29092, node3: 39092 };
+const CLIENT_PORTS: Record<LocalNode, number> = { single: 9092, node1: 19092, node2: 29092, node3: 31092 };
 
 /** The client address (host:port) of one local node. */
 export function addressOf(node: LocalNode): string {

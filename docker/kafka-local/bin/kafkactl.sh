@@ -18,7 +18,9 @@
 #   tool <main-class> [args...]    run any Kafka CLI class (256 MB heap, WARN logging to stderr)
 #   topics|groups|quorum|txns [args...]   shortcuts for common CLI classes
 #
-# Ports: single 9092 (controller 9093); cluster 19092/29092/39092 (controllers 19093/29093/39093).
+# Ports: single 9092 (controller 9093); cluster 19092/29092/31092 (controllers 19093/29093/31093). All below Linux's
+# ephemeral range (32768-60999): a client reconnecting to a stopped node can be handed that node's port as its own
+# source port (a TCP self-connect), and the node then cannot bind it when it restarts.
 # KAFKA_LOCAL_PORT_OFFSET=N adds N to every port, to run a second checkout's brokers beside the first.
 # `up single` reuses a Kafka broker that already answers on the single port (e.g. one another checkout started).
 set -euo pipefail
@@ -50,7 +52,7 @@ nodes_of() {
   esac
 }
 cluster_of() { case "$1" in single) echo single ;; *) echo cluster ;; esac; }
-base_port() { case "$1" in single) echo 9092 ;; node1) echo 19092 ;; node2) echo 29092 ;; node3) echo 39092 ;; esac; }
+base_port() { case "$1" in single) echo 9092 ;; node1) echo 19092 ;; node2) echo 29092 ;; node3) echo 31092 ;; esac; }
 client_port() { echo $(( $(base_port "$1") + PORT_OFFSET )); }
 ctrl_port()   { echo $(( $(base_port "$1") + 1 + PORT_OFFSET )); }
 bootstrap() {
@@ -242,11 +244,22 @@ stop() {
   done
 }
 
+# True until the process has exited: a process being killed loses its cmdline (is_running turns false) before it
+# is gone, and a test that checks right after `kill` must not see it alive. A zombie counts as gone.
+pid_exited() {
+  local stat state
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  state="${stat##*) }"
+  [ "${state%% *}" = Z ]
+}
+
 kill_nodes() {
-  local n
-  signal_nodes KILL "$1"
+  local n pid
   for n in $(nodes_of "$1"); do
-    while is_running "$n"; do sleep 0.1; done
+    pid="$(pid_of "$n")"
+    is_running "$n" || continue
+    kill -KILL "$pid"; echo "SIGKILL $n (pid $pid)"
+    while ! pid_exited "$pid"; do sleep 0.1; done
     rm -f "$RUN/$n.pid"
   done
 }

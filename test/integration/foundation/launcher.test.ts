@@ -42,7 +42,7 @@ describe('kafka-local launcher: addresses', () => {
   it('prints the same bootstrap strings from the script and the TypeScript wrapper', async () => {
     expect(launcher.SINGLE_BOOTSTRAP).toBe(`127.0.0.1:${9092 + offset}`);
     expect(launcher.CLUSTER_BOOTSTRAP).toBe(
-      `127.0.0.1:${19092 + offset},127.0.0.1:${29092 + offset},127.0.0.1:${39092 + offset}`,
+      `127.0.0.1:${19092 + offset},127.0.0.1:${29092 + offset},127.0.0.1:${31092 + offset}`,
     );
     expect(launcher.bootstrapOf('single')).toBe(launcher.SINGLE_BOOTSTRAP);
     expect(launcher.bootstrapOf('cluster')).toBe(launcher.CLUSTER_BOOTSTRAP);
