@@ -18,6 +18,9 @@ if [ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
   status="$(bash "$KAFKACTL" status 2>/dev/null || true)"   # not piped into grep -q: pipefail + SIGPIPE
   grep -q '^single.* running' <<<"$status" || broker_started=yes
   bash "$KAFKACTL" up single || exit 1
+  # `up` may have reused a broker another checkout runs: that one is not ours to stop.
+  status="$(bash "$KAFKACTL" status 2>/dev/null || true)"
+  grep -q '^single.* running' <<<"$status" || broker_started=no
   KAFKA_BOOTSTRAP_SERVERS="$(bash "$KAFKACTL" bootstrap single)"
   export KAFKA_BOOTSTRAP_SERVERS
 fi
