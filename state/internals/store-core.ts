@@ -181,6 +181,8 @@ export class StoreCore<V> {
   private readonly serdeTopic: string;
   private readonly changelogTopic: string | undefined;
   private readonly txn = new TransactionBuffer();
+  /** The cache entry the last `get` found or added: a write of the same key right after reuses it (see putDirty). */
+  private lastRead: CacheEntry<V> | undefined = undefined;
   /**
    * Committed writes not yet in RocksDB: the batch being written, and the batches committed meanwhile (oldest
    * first). Reads look in them before local state, so a commit is visible at once while its write proceeds; writes
@@ -314,7 +316,10 @@ export class StoreCore<V> {
       if (prefetched !== undefined) return this.cacheRead(key, prefetched);
     }
     const entry = this.cache.get(key);
-    if (entry !== undefined) return entry.value ?? undefined;
+    if (entry !== undefined) {
+      this.lastRead = entry;
+      return entry.value ?? undefined;
+    }
     const buffered = this.buffered(key);
     if (buffered !== undefined) return this.cacheRead(key, buffered);
     const prefetched = this.prefetched.get(key);
@@ -415,6 +420,7 @@ export class StoreCore<V> {
     const value = bytes === null ? null : this.deserialize(bytes);
     if (this.options.writeBack) {
       const entry = this.cache.addClean(key, value, bytes);
+      this.lastRead = entry;
       // Now in the cache, so no longer prefetched; unless the budget left no room for it (0 bytes): kept, then.
       if (this.prefetched.size > 0 && isCached(entry)) this.prefetched.delete(key);
     }
@@ -575,7 +581,7 @@ export class StoreCore<V> {
   put(key: string, keyObject: unknown, value: V | null, timestamp: number): void {
     if (this.options.writeBack) {
       if (this.prefetched.size > 0) this.prefetched.delete(key); // what was read ahead is older than this write
-      this.cache.putDirty(key, keyObject, value, timestamp);
+      this.cache.putDirty(key, keyObject, value, timestamp, this.lastRead);
       return;
     }
     const bytes = value === null ? null : this.serialize(value);
@@ -810,6 +816,7 @@ export class StoreCore<V> {
   /** Forgets everything in memory; call once `settled()`. */
   close(): void {
     this.cache.close();
+    this.lastRead = undefined;
     this.prefetched = new Map();
     this.inFlight = undefined;
     this.waiting = [];
