@@ -16,11 +16,12 @@ import type { WindowStore } from '../../state/api/window-store.js';
 import type { ErrorHandlerSettings } from '../engine/error-handlers.js';
 import { StreamsMetrics } from '../engine/metrics.js';
 import type { RawRecord } from '../engine/raw-record.js';
-import type { OutputRecord, RecordCollector } from '../engine/record-collector.js';
+import type { RecordCollector } from '../engine/record-collector.js';
 import { plainKeyValueView, plainWindowView } from '../engine/store-views.js';
 import { type Clock, StreamTask, taskId } from '../engine/stream-task.js';
 import { globalStoreSubtopology, prepareSerdes } from '../engine/topology-tasks.js';
 import { DriverState } from './driver-state.js';
+import { OutputLog } from './output-log.js';
 import { type InputTopicOptions, type ProcessInput, TestInputTopic, TestOutputTopic } from './test-topics.js';
 
 export interface TopologyTestDriverConfig extends ErrorHandlerSettings {
@@ -49,8 +50,8 @@ interface TopicState {
   /** Internal topics are not kept for reading (repartition topics would grow without bound). */
   readonly internal: boolean;
   nextOffset: number;
-  /** Records written and not read yet; the same array as in `outputs` once the topic got a record. */
-  outputs: OutputRecord[] | undefined;
+  /** Records written and not read yet; the same log as in `outputs` once the topic got a record. */
+  outputs: OutputLog | undefined;
   produced: boolean;
   /** Processes a record piped into the topic (made once per topic, not per record). */
   readonly process: ProcessInput;
@@ -64,7 +65,7 @@ export class TopologyTestDriver {
   private readonly globalTasks: StreamTask[] = [];
   private readonly readers = new Map<string, StreamTask>();
   /** Records written to each topic and not yet read by an output topic. */
-  private readonly outputs = new Map<string, OutputRecord[]>();
+  private readonly outputs = new Map<string, OutputLog>();
   /** Created on a topic's first record, once the driver is initialized (readers are known). */
   private readonly topicStates = new Map<string, TopicState>();
   private lastInput: TopicState | undefined;
@@ -176,12 +177,8 @@ export class TopologyTestDriver {
 
   createOutputTopic<K, V>(name: string, keySerde: SerdeOf<K>, valueSerde: SerdeOf<V>): TestOutputTopic<K, V> {
     return new TestOutputTopic<K, V>(name, keySerde, valueSerde, {
-      take: (topic, max) => {
-        const list = this.outputs.get(topic) ?? [];
-        const taken = list.splice(0, Math.min(max, list.length));
-        return taken;
-      },
-      peekSize: (topic) => this.outputs.get(topic)?.length ?? 0,
+      take: (topic, max) => this.outputs.get(topic)?.take(max) ?? [],
+      peekSize: (topic) => this.outputs.get(topic)?.size ?? 0,
     });
   }
 
@@ -434,12 +431,11 @@ export class TopologyTestDriver {
           );
         }
         if (topic.internal) return;
-        if (topic.outputs !== undefined) {
-          topic.outputs.push(record);
-        } else {
-          topic.outputs = [record];
+        if (topic.outputs === undefined) {
+          topic.outputs = new OutputLog(record.topic);
           this.outputs.set(record.topic, topic.outputs);
         }
+        topic.outputs.append(record);
       },
       partitionsFor: () => 1,
     };

@@ -1,0 +1,139 @@
+// The records one output topic of the test driver holds until a test reads them, kept as bytes in one arena.
+import type { Headers } from '../../operators/api/record.js';
+import type { OutputRecord } from '../engine/record-collector.js';
+
+/** Offsets kept per record: key start, key length, value start, value length. */
+const STRIDE = 4;
+const INITIAL_RECORDS = 1024;
+const INITIAL_BYTES = 64 * 1024;
+/** A null key or value (a length no bytes have). */
+const NULL = -1;
+
+/**
+ * Why not an array of the records the sinks sent: a test often reads its outputs only after thousands of records,
+ * and until then every record object and its key and value Buffers survived young-generation collections, which
+ * copy (then promote) them: much of the GC work of a driver run (bench/driver-throughput.ts case (b)). Here a record
+ * is four offsets in an Int32Array plus its bytes copied into one arena, reused once everything is read; the record
+ * sent and its Buffers die young. Reads copy the bytes out, so the arena can be reused.
+ *
+ * Timestamps stay in a plain array, as the numbers they were: one read back from a Float64Array is a heap number even
+ * when integral, and record objects of the same shape (TestRecord, StreamRecord) share a hidden class in V8, so one
+ * such timestamp turned that class's timestamp field into a boxed double for every record the engine makes (pipeInput
+ * of bench/driver-throughput.ts (b) ran at 2/3 speed in most runs).
+ */
+export class OutputLog {
+  private table = new Int32Array(STRIDE * INITIAL_RECORDS);
+  private timestamps: number[] = [];
+  private partitions: (number | undefined)[] = [];
+  /** Headers per record (usually one shared empty object); cleared as records are read. */
+  private headers: (Headers | undefined)[] = [];
+  private arena = Buffer.allocUnsafe(INITIAL_BYTES);
+  private position = 0;
+  /** Records [head, count) of the table are unread. */
+  private head = 0;
+  private count = 0;
+
+  constructor(readonly topic: string) {}
+
+  get size(): number {
+    return this.count - this.head;
+  }
+
+  append(record: OutputRecord): void {
+    const key = record.key;
+    const value = record.value;
+    const bytes = (key === null ? 0 : key.length) + (value === null ? 0 : value.length);
+    if (this.position + bytes > this.arena.length) this.makeRoom(bytes);
+    if ((this.count + 1) * STRIDE > this.table.length) this.growTable();
+    const at = this.count * STRIDE;
+    const table = this.table;
+    table[at] = this.position;
+    table[at + 1] = key === null ? NULL : this.copy(key);
+    table[at + 2] = this.position;
+    table[at + 3] = value === null ? NULL : this.copy(value);
+    this.timestamps[this.count] = record.timestamp;
+    this.partitions[this.count] = record.partition;
+    this.headers[this.count] = record.headers;
+    this.count++;
+  }
+
+  /** Removes and returns up to `max` records, oldest first. */
+  take(max: number): OutputRecord[] {
+    const n = Math.min(max, this.size);
+    const out: OutputRecord[] = new Array(n);
+    const table = this.table;
+    for (let i = 0; i < n; i++) {
+      const r = this.head + i;
+      const at = r * STRIDE;
+      out[i] = {
+        topic: this.topic,
+        partition: this.partitions[r],
+        key: this.bytesAt(table[at], table[at + 1]),
+        value: this.bytesAt(table[at + 2], table[at + 3]),
+        timestamp: this.timestamps[r],
+        headers: this.headers[r] as Headers,
+      };
+      this.headers[r] = undefined;
+    }
+    this.head += n;
+    if (this.head === this.count) {
+      this.head = 0;
+      this.count = 0;
+      this.position = 0;
+    }
+    return out;
+  }
+
+  private bytesAt(start: number, length: number): Buffer | null {
+    if (length === NULL) return null;
+    const out = Buffer.allocUnsafe(length);
+    this.arena.copy(out, 0, start, start + length);
+    return out;
+  }
+
+  private copy(bytes: Buffer): number {
+    const n = bytes.length;
+    const arena = this.arena;
+    const at = this.position;
+    // Keys and values are mostly a few bytes: a loop costs less than the native copy then.
+    if (n <= 32) for (let i = 0; i < n; i++) arena[at + i] = bytes[i];
+    else arena.set(bytes, at);
+    this.position = at + n;
+    return n;
+  }
+
+  /** Drops the bytes of records already read, and grows the arena if that is not enough for `bytes` more. */
+  private makeRoom(bytes: number): void {
+    const from = this.firstUnreadByte();
+    const live = this.position - from;
+    const size = Math.max(this.arena.length, 2 * (live + bytes));
+    const arena = size === this.arena.length ? this.arena : Buffer.allocUnsafe(size);
+    this.arena.copy(arena, 0, from, this.position);
+    this.arena = arena;
+    this.position = live;
+    const table = this.table;
+    for (let r = this.head; r < this.count; r++) {
+      table[r * STRIDE] -= from;
+      table[r * STRIDE + 2] -= from;
+    }
+  }
+
+  private firstUnreadByte(): number {
+    return this.head === this.count ? this.position : this.table[this.head * STRIDE];
+  }
+
+  /** Drops the entries of records already read, and grows the table if that is not enough for one more. */
+  private growTable(): void {
+    const live = this.count - this.head;
+    const length = Math.max(this.table.length, 2 * (live + 1) * STRIDE);
+    const table = length === this.table.length ? this.table : new Int32Array(length);
+    if (table === this.table) table.copyWithin(0, this.head * STRIDE, this.count * STRIDE);
+    else table.set(this.table.subarray(this.head * STRIDE, this.count * STRIDE));
+    this.table = table;
+    this.headers = this.headers.slice(this.head, this.count);
+    this.timestamps = this.timestamps.slice(this.head, this.count);
+    this.partitions = this.partitions.slice(this.head, this.count);
+    this.head = 0;
+    this.count = live;
+  }
+}
