@@ -1,5 +1,5 @@
 // Reading an output topic: records come out once, in order, whether read one at a time or all at once, and records
-// written after a read are kept for the next one (the driver hands over its array on a full read).
+// written after a read are kept for the next one (the driver keeps unread outputs as bytes in one log it reuses).
 import { Serdes, StreamsBuilder, TopologyTestDriver } from 'tributary';
 import { describe, expect, it } from 'vitest';
 
