@@ -15,34 +15,23 @@ function expectLength(serde: string, topic: string, data: Buffer, length: number
 }
 
 /**
- * Up to this length, an ASCII string is copied into a Buffer char by char: ~50 ns for a 10-char key against ~100 ns for
- * Buffer.from's native call (Node 20, measured); the loop costs ~3 ns a char, so longer strings go to Buffer.from.
+ * Up to this length, an ASCII key is copied into a Buffer char by char: ~50 ns for a 10-char key against ~100 ns for
+ * Buffer.from's native call (Node 20, measured); the loop costs ~3 ns a char.
  */
 const ASCII_COPY_MAX = 24;
-
-/** UTF-8 bytes of a string (the same bytes as Buffer.from, faster for the short ASCII strings keys usually are). */
-function utf8(data: string): Buffer {
-  if (typeof data !== 'string' || data.length > ASCII_COPY_MAX) return Buffer.from(data, 'utf8');
-  const n = data.length;
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) {
-    const c = data.charCodeAt(i);
-    if (c > 0x7f) return Buffer.from(data, 'utf8');
-    out[i] = c;
-  }
-  return out;
-}
+/**
+ * The same for JSON texts: those of small aggregates are 20-40 chars, and up to this length the loop costs less than
+ * Buffer.byteLength plus a native write (measured, Node 20).
+ */
+const ASCII_JSON_MAX = 64;
 
 /**
- * Up to this length, `utf8After` copies an ASCII string char by char; JSON texts of small aggregates are 20-40
- * chars, and the loop costs less than Buffer.byteLength plus a native write (measured, Node 20).
+ * `prefix` unwritten bytes, then the UTF-8 bytes of `text`, in one Buffer (the bytes Buffer.from writes). ASCII texts up
+ * to `asciiCopyMax` chars are copied char by char, which is faster for the short strings keys and aggregates are.
  */
-const ASCII_AFTER_MAX = 64;
-
-/** `prefix` unwritten bytes, then the UTF-8 bytes of `text`, in one Buffer. */
-function utf8After(prefix: number, text: string): Buffer {
+function utf8After(prefix: number, text: string, asciiCopyMax: number): Buffer {
   const n = text.length;
-  if (n <= ASCII_AFTER_MAX) {
+  if (n <= asciiCopyMax) {
     const out = Buffer.allocUnsafe(prefix + n);
     let i = 0;
     while (i < n) {
@@ -55,6 +44,16 @@ function utf8After(prefix: number, text: string): Buffer {
   const length = Buffer.byteLength(text, 'utf8');
   const out = Buffer.allocUnsafe(prefix + length);
   out.write(text, prefix, length, 'utf8');
+  return out;
+}
+
+/** UTF-8 bytes of a string after `prefix` bytes; anything else is treated (and refused) as Buffer.from does. */
+function utf8(prefix: number, data: string): Buffer {
+  if (typeof data === 'string') return utf8After(prefix, data, ASCII_COPY_MAX);
+  const bytes = Buffer.from(data, 'utf8');
+  if (prefix === 0) return bytes;
+  const out = Buffer.allocUnsafe(prefix + bytes.length);
+  out.set(bytes, prefix);
   return out;
 }
 
@@ -101,11 +100,11 @@ const stringSerde: Serde<string> = withPrefixed<string>(
   {
     name: 'string',
     orderPreserving: true,
-    serialize: (_topic, data) => utf8(data),
+    serialize: (_topic, data) => utf8(0, data),
     // toString() without an encoding is UTF-8 and skips the encoding lookup.
     deserialize: (_topic, data) => data.toString(),
   },
-  (prefix, _topic, data) => utf8After(prefix, data),
+  (prefix, _topic, data) => utf8(prefix, data),
 );
 
 /** The bytes of one double in the host's order (little-endian on every platform Node supports but a few). */
@@ -215,8 +214,7 @@ function jsonSerde<T>(): Serde<T> {
   return withPrefixed<T>(
     {
       name: 'json',
-      // The same bytes as Buffer.from(text, 'utf8'); most JSON texts are short ASCII, which utf8After copies faster.
-      serialize: (topic, data) => utf8After(0, jsonText(topic, data)),
+      serialize: (topic, data) => utf8After(0, jsonText(topic, data), ASCII_JSON_MAX),
       deserialize: (topic, data) => {
         try {
           return JSON.parse(data.toString('utf8')) as T;
@@ -227,7 +225,7 @@ function jsonSerde<T>(): Serde<T> {
         }
       },
     },
-    (prefix, topic, data) => utf8After(prefix, jsonText(topic, data)),
+    (prefix, topic, data) => utf8After(prefix, jsonText(topic, data), ASCII_JSON_MAX),
   );
 }
 
