@@ -8,6 +8,10 @@ const SCAN_MAX = 8;
  * a few keys many times between commits must not keep every superseded value until the commit.
  */
 const UNINDEXED_MAX = 16_384;
+/** A cleared buffer keeps arrays up to this capacity; bigger ones (a large commit) are dropped. */
+const KEEP_CAPACITY_MAX = 1024;
+/** What an unused slot of the key array holds (a string, so the array keeps one element kind). */
+const EMPTY_KEY = '';
 
 /**
  * Writes by store key, serialized (null: a delete): the open transaction's, and the committed batches on their way
@@ -20,8 +24,14 @@ const UNINDEXED_MAX = 16_384;
  * indexed, a key keeps the position of its first write and takes the newest value, as a Map would.
  */
 export class TransactionBuffer implements BatchWrites {
+  /**
+   * The log is keys[0, count) and values[0, count). The arrays keep their capacity when the buffer is cleared: the
+   * test driver commits after every record, and `length = 0` dropped both backing stores, so every commit allocated
+   * two new ones (~300 bytes per record in bench/driver-throughput.ts (b), measured).
+   */
   private keys: string[] = [];
   private values: (Buffer | null)[] = [];
+  private count = 0;
   /** Position of each key in the log, once indexed; the log then holds each key once. */
   private positions: Map<string, number> | undefined = undefined;
   /** The keys in order, once a range query asked for them; maintained from then on. */
@@ -29,12 +39,12 @@ export class TransactionBuffer implements BatchWrites {
 
   /** Writes in the log: the number of keys once indexed, possibly more before. */
   get size(): number {
-    return this.keys.length;
+    return this.count;
   }
 
   get(key: string): Buffer | null | undefined {
     const keys = this.keys;
-    const n = keys.length;
+    const n = this.count;
     if (n === 0) return undefined;
     if (this.positions === undefined) {
       if (n <= SCAN_MAX) {
@@ -55,29 +65,30 @@ export class TransactionBuffer implements BatchWrites {
         this.values[at] = value;
         return;
       }
-      positions.set(key, this.keys.length);
+      positions.set(key, this.count);
       this.sorted?.add(key);
-    } else if (this.keys.length >= UNINDEXED_MAX) {
+    } else if (this.count >= UNINDEXED_MAX) {
       this.index();
       this.set(key, value);
       return;
     }
-    this.keys.push(key);
-    this.values.push(value);
+    this.keys[this.count] = key;
+    this.values[this.count] = value;
+    this.count++;
   }
 
   /** Appends another buffer's writes, which are newer than these. */
   setAll(newer: TransactionBuffer): void {
     const keys = newer.keys;
     const values = newer.values;
-    for (let i = 0; i < keys.length; i++) this.set(keys[i], values[i]);
+    for (let i = 0; i < newer.count; i++) this.set(keys[i], values[i]);
   }
 
   /** Visits the writes in order; a key written twice before the log was indexed is visited twice, newest last. */
   forEach(visit: (value: Buffer | null, key: string) => void): void {
     const keys = this.keys;
     const values = this.values;
-    for (let i = 0; i < keys.length; i++) visit(values[i], keys[i]);
+    for (let i = 0; i < this.count; i++) visit(values[i], keys[i]);
   }
 
   /** Visits the newest write of each key in [from, toExclusive), in key order (descending if `reverse`). */
@@ -87,7 +98,7 @@ export class TransactionBuffer implements BatchWrites {
     reverse: boolean,
     visit: (key: string, value: Buffer | null) => void,
   ): void {
-    const n = this.keys.length;
+    const n = this.count;
     if (n === 0) return;
     if (n === 1) {
       const key = this.keys[0];
@@ -110,19 +121,30 @@ export class TransactionBuffer implements BatchWrites {
     const taken = new TransactionBuffer();
     taken.keys = this.keys;
     taken.values = this.values;
+    taken.count = this.count;
     taken.positions = this.positions;
     taken.sorted = this.sorted;
     this.keys = [];
     this.values = [];
+    this.count = 0;
     this.positions = undefined;
     this.sorted = undefined;
     return taken;
   }
 
-  /** Empties the buffer, keeping its arrays for the next writes (no allocation per commit). */
+  /**
+   * Empties the buffer, keeping its arrays' capacity for the next writes (no allocation per commit) unless a large
+   * commit grew them: those are let go rather than held at their peak size.
+   */
   clear(): void {
-    this.keys.length = 0;
-    this.values.length = 0;
+    if (this.keys.length > KEEP_CAPACITY_MAX) {
+      this.keys = [];
+      this.values = [];
+    } else {
+      // The slots are overwritten by the next writes; until then they must not keep keys and values alive.
+      this.forgetSlots(0, this.count);
+    }
+    this.count = 0;
     this.positions = undefined;
     this.sorted = undefined;
   }
@@ -132,8 +154,9 @@ export class TransactionBuffer implements BatchWrites {
     const keys = this.keys;
     const values = this.values;
     const positions = new Map<string, number>();
+    const n = this.count;
     let kept = 0;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < n; i++) {
       const key = keys[i];
       const at = positions.get(key);
       if (at !== undefined) {
@@ -145,8 +168,18 @@ export class TransactionBuffer implements BatchWrites {
       values[kept] = values[i];
       kept++;
     }
-    keys.length = kept;
-    values.length = kept;
+    this.forgetSlots(kept, n);
+    this.count = kept;
     this.positions = positions;
+  }
+
+  /** Unused slots [from, to) let go of their keys and values. */
+  private forgetSlots(from: number, to: number): void {
+    const keys = this.keys;
+    const values = this.values;
+    for (let i = from; i < to; i++) {
+      keys[i] = EMPTY_KEY;
+      values[i] = null;
+    }
   }
 }
