@@ -19,7 +19,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 export function printFigures(title: string, figures: readonly Figure[]): void {
   const [load1] = loadavg();
   console.log(
-    `\n${title} (node ${process.version}, load average ${load1.toFixed(2)}, ${new Date().toISOString()})`,
+    `\n${title} (node ${process.version}${flags()}, load average ${load1.toFixed(2)}, ${new Date().toISOString()})`,
   );
   for (const f of figures) {
     const cpu =
@@ -64,4 +64,10 @@ export class Stopwatch {
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** The V8 flags of the run (scripts/bench.sh sets the young generation's size): figures depend on them. */
+function flags(): string {
+  const v8 = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import') && !a.startsWith('--require'));
+  return v8.length > 0 ? ` ${v8.join(' ')}` : ', default V8 flags';
 }
