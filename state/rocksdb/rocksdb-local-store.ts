@@ -28,6 +28,8 @@ const DATA = '\u0001';
 const STATE_ID = 'stateId';
 /** Entries per native iterator read: rocksdb-native's default of 8 makes scans 3x slower. */
 const SCAN_CAPACITY = 1024;
+/** Store keys up to this many chars are copied into their RocksDB key char by char (see dataKey). */
+const SHORT_KEY_CHARS = 32;
 
 export class RocksDbLocalStore implements LocalStore {
   readonly synchronous = false;
@@ -297,8 +299,13 @@ export class RocksDbLocalStore implements LocalStore {
    * that Buffer.from then had to flatten (~50 ns of the ~120 ns per key, measured).
    */
   private dataKey(segment: number, key: string): Buffer {
-    const bytes = this.dataKeyPrefix(segment, key.length);
-    bytes.write(key, bytes.length - key.length, 'latin1');
+    const n = key.length;
+    const bytes = this.dataKeyPrefix(segment, n);
+    const at = bytes.length - n;
+    // Store keys are latin1 strings (one char per byte). Short ones are copied char by char: cheaper than the native
+    // write's call and argument checks (a 15-char key: 47 ns instead of 71 ns with the allocation, measured).
+    if (n <= SHORT_KEY_CHARS) for (let i = 0; i < n; i++) bytes[at + i] = key.charCodeAt(i);
+    else bytes.write(key, at, n, 'latin1');
     return bytes;
   }
 
