@@ -322,6 +322,27 @@ export function describeStoreContract(impl: Implementation): void {
       expect(await collect(opened)).toEqual([{ key: 'new', value: 1 }]);
     });
 
+    // Store keys of every length around the RocksDB store's short-key copy (32 chars), with multi-byte UTF-8 chars:
+    // read back from committed local state (on RocksDB after a reopen, so not from memory), and in byte order.
+    it('keeps keys of any length and charset exactly in committed state', async () => {
+      const t = task();
+      const builder = () => Stores.keyValueStoreBuilder(kvSupplier('keys'), stringSerde, jsonSerde<number>());
+      const keys = [''];
+      for (let n = 1; n <= 70; n++) keys.push('k'.repeat(n - 1) + String.fromCharCode(0x61 + (n % 26)));
+      keys.push('caf\u00e9', '\u00e9'.repeat(20), '\u{1F600}'.repeat(9), 'z\u0000z');
+      const store = await open(builder(), t);
+      keys.forEach((k, i) => store.put(k, i));
+      await commitCycle(store, t);
+      let reopened = store; // in memory, committed state lives as long as the store
+      if (impl.persistent) {
+        await store.close();
+        reopened = await open(builder(), t, false);
+      }
+      for (let i = 0; i < keys.length; i++) expect(await reopened.get(keys[i])).toBe(i);
+      const byBytes = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      expect((await collect(reopened.all())).map((e) => e.key)).toEqual(byBytes);
+    });
+
     it('orders keys by serialized bytes (order-preserving uint serde)', async () => {
       const t = task();
       const store = await open(Stores.keyValueStoreBuilder(kvSupplier('nums'), uintSerde, stringSerde), t);
