@@ -68,6 +68,8 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /** The V8 flags of the run (scripts/bench.sh sets the young generation's size): figures depend on them. */
 function flags(): string {
-  const v8 = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--import') && !a.startsWith('--require'));
+  const v8 = process.execArgv.filter(
+    (a) => a.startsWith('--') && !a.startsWith('--import') && !a.startsWith('--require'),
+  );
   return v8.length > 0 ? ` ${v8.join(' ')}` : ', default V8 flags';
 }

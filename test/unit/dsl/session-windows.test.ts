@@ -1,4 +1,4 @@
-import { Serdes, SessionWindows, StreamsBuilder, TopologyTestDriver, type Windowed } from 'tributary';
+import { SessionWindows, StreamsBuilder, TopologyTestDriver } from 'tributary';
 import { afterEach, describe, expect, it } from 'vitest';
 import { L, S, WS, windowedRows } from './support/windowed.js';
 

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  Serdes,
   SessionWindows,
   SlidingWindows,
   StreamsBuilder,
@@ -10,7 +9,6 @@ import {
   Suppressed,
   TimeWindows,
   TopologyTestDriver,
-  type Windowed,
 } from 'tributary';
 import { afterEach, describe, expect, it } from 'vitest';
 import { taskHarness } from './support/task-harness.js';

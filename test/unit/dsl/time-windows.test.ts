@@ -1,12 +1,10 @@
 import {
   JoinWindows,
-  Serdes,
   SessionWindows,
   SlidingWindows,
   StreamsBuilder,
   TimeWindows,
   TopologyTestDriver,
-  type Windowed,
 } from 'tributary';
 import { afterEach, describe, expect, it } from 'vitest';
 import { L, S, WS, windowedRows } from './support/windowed.js';

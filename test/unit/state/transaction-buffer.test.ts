@@ -122,27 +122,30 @@ describe('TransactionBuffer', () => {
 
   // A cleared buffer is reused by the next transaction (in-memory stores commit by clearing it): nothing of the
   // previous one may show through, whether the buffer was scanned, indexed or compacted by its index.
-  it.each([3, 20, 5000])('after clear() a reused buffer holds only the new writes (%i writes before)', (count) => {
-    const buffer = new TransactionBuffer();
-    for (let i = 0; i < count; i++) buffer.set(`old${i % Math.max(2, count / 2)}`, b(`x${i}`));
-    expect(text(buffer.get('old1'))).not.toBeUndefined(); // indexes the longer logs (and drops superseded writes)
-    buffer.clear();
-    expect(buffer.size).toBe(0);
-    expect(buffer.get('old1')).toBeUndefined();
-    expect(applied(buffer)).toEqual(new Map());
-    buffer.set('new', b('1'));
-    buffer.set('old0', null);
-    expect(buffer.size).toBe(2);
-    expect(buffer.get('old1')).toBeUndefined();
-    expect(applied(buffer)).toEqual(
-      new Map<string, string | null>([
+  it.each([3, 20, 5000])(
+    'after clear() a reused buffer holds only the new writes (%i writes before)',
+    (count) => {
+      const buffer = new TransactionBuffer();
+      for (let i = 0; i < count; i++) buffer.set(`old${i % Math.max(2, count / 2)}`, b(`x${i}`));
+      expect(text(buffer.get('old1'))).not.toBeUndefined(); // indexes the longer logs (and drops superseded writes)
+      buffer.clear();
+      expect(buffer.size).toBe(0);
+      expect(buffer.get('old1')).toBeUndefined();
+      expect(applied(buffer)).toEqual(new Map());
+      buffer.set('new', b('1'));
+      buffer.set('old0', null);
+      expect(buffer.size).toBe(2);
+      expect(buffer.get('old1')).toBeUndefined();
+      expect(applied(buffer)).toEqual(
+        new Map<string, string | null>([
+          ['new', '1'],
+          ['old0', null],
+        ]),
+      );
+      expect(inRange(buffer)).toEqual([
         ['new', '1'],
         ['old0', null],
-      ]),
-    );
-    expect(inRange(buffer)).toEqual([
-      ['new', '1'],
-      ['old0', null],
-    ]);
-  });
+      ]);
+    },
+  );
 });

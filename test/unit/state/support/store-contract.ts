@@ -331,7 +331,7 @@ export function describeStoreContract(impl: Implementation): void {
       for (let n = 1; n <= 70; n++) keys.push('k'.repeat(n - 1) + String.fromCharCode(0x61 + (n % 26)));
       keys.push('caf\u00e9', '\u00e9'.repeat(20), '\u{1F600}'.repeat(9), 'z\u0000z');
       const store = await open(builder(), t);
-      keys.forEach((k, i) => store.put(k, i));
+      for (let i = 0; i < keys.length; i++) store.put(keys[i], i);
       await commitCycle(store, t);
       let reopened = store; // in memory, committed state lives as long as the store
       if (impl.persistent) {
