@@ -35,6 +35,32 @@ describe('Serdes.string', () => {
     expect(b.toString()).toBe('abc');
   });
 
+  // Reading the bytes of the string written or read last is a comparison, not a decode: it must give what decoding
+  // gives for any bytes, including a Buffer changed after it was written and bytes that are not valid UTF-8.
+  it('reads any bytes as UTF-8 decoding does, right after writing or reading a string of the same length', () => {
+    const decode = (b: Buffer) => Buffer.from(b).toString('utf8');
+    const written = serde.serialize('t', 'series-42');
+    written[0] = 0x53; // 'S'
+    expect(serde.deserialize('t', written)).toBe('Series-42');
+    const cases: Buffer[] = [
+      Buffer.from('series-43'),
+      Buffer.from([0xff, 0x65, 0x72, 0x69, 0x65, 0x73, 0x2d, 0x34, 0x33]), // invalid first byte, then 'eries-43'
+      Buffer.from([0xc3, 0xa9, 0x72, 0x69, 0x65, 0x73, 0x2d, 0x34, 0x33]), // 'é' (2 bytes), then 'ries-43'
+      Buffer.from('series-43'),
+    ];
+    // 'é' read from its two UTF-8 bytes, then the single byte 0xe9 (its char code, invalid UTF-8 on its own).
+    expect(serde.deserialize('t', Buffer.from('\u00e9'))).toBe('\u00e9');
+    expect(serde.deserialize('t', Buffer.from([0xe9]))).toBe('\ufffd');
+    for (const before of ['series-43', '\ufffdeeries-43']) {
+      for (const bytes of cases) {
+        serde.serialize('t', before);
+        expect(serde.deserialize('t', bytes)).toBe(decode(bytes));
+        serde.deserialize('t', Buffer.from(before));
+        expect(serde.deserialize('t', bytes)).toBe(decode(bytes));
+      }
+    }
+  });
+
   it('rejects a value that is not a string as Buffer.from does', () => {
     expect(() => serde.serialize('t', 42 as unknown as string)).toThrow(TypeError);
   });
