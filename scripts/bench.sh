@@ -7,8 +7,6 @@ name="${1:?usage: npm run bench -- <name> [args]   (names: $(ls bench/*.ts | xar
 shift
 bash scripts/setup.sh >/dev/null
 npx tsc -p tsconfig.bench.json >/dev/null || true   # emits even when unrelated files have type errors
-# Semi-spaces of 32 MiB (Node 20 defaults to 16 MiB): at the driver's allocation rate (~1 KB per record at 1-2M
-# records/s) the default makes V8 promote short-lived objects in about half the runs, which then run 30-50% slower
-# (docs/benchmarks.md). BENCH_NODE_FLAGS= (empty) measures with Node's defaults.
+# Node's default V8 flags; BENCH_NODE_FLAGS adds some (e.g. --max-semi-space-size=32: see docs/benchmarks.md).
 # shellcheck disable=SC2086
-exec node ${BENCH_NODE_FLAGS---max-semi-space-size=32} ".tmp/bench-dist/bench/$name.js" "$@"
+exec node ${BENCH_NODE_FLAGS:-} ".tmp/bench-dist/bench/$name.js" "$@"

@@ -2,7 +2,7 @@
 import type { MaybePromise } from '../../common/maybe-promise.js';
 import type { Headers, KeyValue } from '../../operators/api/record.js';
 import type { AnySerde, Serde } from '../../schemas/serde.js';
-import type { OutputRecord } from '../engine/record-collector.js';
+import type { OutputRecordMaker } from './output-log.js';
 
 /** A record as tests write and read it. */
 export interface TestRecord<K, V> {
@@ -185,8 +185,8 @@ function prepareSerdes(
 
 /** The driver side of an output topic: the records sinks wrote, consumed in order. */
 export interface OutputSource {
-  /** The records written to `topic` since the last read, removing them. */
-  take(topic: string, max: number): OutputRecord[];
+  /** Up to `max` records written to `topic` since the last read, removed, each as `make` makes it. */
+  take<T>(topic: string, max: number, make: OutputRecordMaker<T>): T[];
   peekSize(topic: string): number;
 }
 
@@ -208,9 +208,9 @@ export class TestOutputTopic<K, V> {
   }
 
   readRecord(): TestRecord<K, V> {
-    const [record] = this.source.take(this.name, 1);
+    const [record] = this.source.take(this.name, 1, this.decode);
     if (!record) throw new Error(`no more records in output topic '${this.name}'`);
-    return this.decode(record);
+    return record;
   }
 
   readValue(): V {
@@ -223,7 +223,7 @@ export class TestOutputTopic<K, V> {
   }
 
   readRecordsToList(): TestRecord<K, V>[] {
-    return this.source.take(this.name, Number.POSITIVE_INFINITY).map((r) => this.decode(r));
+    return this.source.take(this.name, Number.POSITIVE_INFINITY, this.decode);
   }
 
   readValuesToList(): V[] {
@@ -245,12 +245,10 @@ export class TestOutputTopic<K, V> {
     return map;
   }
 
-  private decode(r: OutputRecord): TestRecord<K, V> {
-    return {
-      key: (r.key === null ? null : this.keySerde.deserialize(this.name, r.key, r.headers)) as K,
-      value: (r.value === null ? null : this.valueSerde.deserialize(this.name, r.value, r.headers)) as V,
-      timestamp: r.timestamp,
-      headers: r.headers,
-    };
-  }
+  private readonly decode: OutputRecordMaker<TestRecord<K, V>> = (key, value, timestamp, headers) => ({
+    key: (key === null ? null : this.keySerde.deserialize(this.name, key, headers)) as K,
+    value: (value === null ? null : this.valueSerde.deserialize(this.name, value, headers)) as V,
+    timestamp,
+    headers,
+  });
 }

@@ -177,7 +177,7 @@ export class TopologyTestDriver {
 
   createOutputTopic<K, V>(name: string, keySerde: SerdeOf<K>, valueSerde: SerdeOf<V>): TestOutputTopic<K, V> {
     return new TestOutputTopic<K, V>(name, keySerde, valueSerde, {
-      take: (topic, max) => this.outputs.get(topic)?.take(max) ?? [],
+      take: (topic, max, make) => this.outputs.get(topic)?.take(max, make) ?? [],
       peekSize: (topic) => this.outputs.get(topic)?.size ?? 0,
     });
   }

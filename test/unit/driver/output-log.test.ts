@@ -1,7 +1,7 @@
 // The driver's per-topic output log keeps records as bytes in a reused arena: what a test reads must be exactly what
 // the sinks wrote, in order, however reads and writes interleave (compaction and growth move the bytes around).
 import { describe, expect, it } from 'vitest';
-import { OutputLog } from '../../../runtime/driver/output-log.js';
+import { OutputLog, type OutputRecordMaker } from '../../../runtime/driver/output-log.js';
 import type { OutputRecord } from '../../../runtime/engine/record-collector.js';
 
 function record(i: number): OutputRecord {
@@ -19,6 +19,16 @@ function record(i: number): OutputRecord {
   };
 }
 
+/** Reads back what was appended, as an OutputRecord. */
+const asRecord: OutputRecordMaker<OutputRecord> = (key, value, timestamp, headers, partition) => ({
+  topic: 'out',
+  partition,
+  key,
+  value,
+  timestamp,
+  headers,
+});
+
 describe('OutputLog', () => {
   it('gives back every record once, in order, with its bytes, across partial reads, writes and growth', () => {
     const log = new OutputLog('out');
@@ -35,9 +45,9 @@ describe('OutputLog', () => {
       }
       expect(log.size).toBe(expected.length - read.length);
       const max = round % 4 === 0 ? Number.POSITIVE_INFINITY : (round * 31) % 500;
-      read.push(...log.take(max));
+      read.push(...log.take(max, asRecord));
     }
-    read.push(...log.take(Number.POSITIVE_INFINITY));
+    read.push(...log.take(Number.POSITIVE_INFINITY, asRecord));
     expect(log.size).toBe(0);
     // Compared as text: deep equality of ~20k Buffers element by element takes tens of seconds.
     const text = (r: OutputRecord) =>
@@ -62,7 +72,7 @@ describe('OutputLog', () => {
       timestamp: 1,
       headers: {},
     });
-    const [first] = log.take(1);
+    const [first] = log.take(1, asRecord);
     for (let i = 0; i < 10_000; i++) {
       log.append({
         topic: 'out',
@@ -74,7 +84,7 @@ describe('OutputLog', () => {
     }
     expect(first.key?.toString()).toBe('a');
     expect(first.value?.toString()).toBe('first');
-    expect(log.take(Number.POSITIVE_INFINITY)).toHaveLength(10_000);
+    expect(log.take(Number.POSITIVE_INFINITY, asRecord)).toHaveLength(10_000);
   });
 
   it('keeps a copy of the bytes: a sink reusing its Buffer after sending does not change what was written', () => {
@@ -82,6 +92,22 @@ describe('OutputLog', () => {
     const value = Buffer.from('one');
     log.append({ topic: 'out', key: null, value, timestamp: 0, headers: {} });
     value.write('two');
-    expect(log.take(1)[0].value?.toString()).toBe('one');
+    expect(log.take(1, asRecord)[0].value?.toString()).toBe('one');
+  });
+
+  it('when making a record throws, that record and those before it are consumed and the rest stay', () => {
+    const log = new OutputLog('out');
+    for (let i = 0; i < 5; i++) log.append(record(i + 1));
+    const failOnThird: OutputRecordMaker<string> = (_key, value, timestamp) => {
+      if (timestamp === 1_700_000_000_003) throw new Error('cannot decode');
+      return `${timestamp}:${value?.length}`;
+    };
+    expect(() => log.take(Number.POSITIVE_INFINITY, failOnThird)).toThrow('cannot decode');
+    expect(log.size).toBe(2);
+    expect(log.take(Number.POSITIVE_INFINITY, asRecord).map((r) => r.timestamp)).toEqual([
+      4, 1_700_000_000_005,
+    ]);
+    log.append(record(6));
+    expect(log.take(1, asRecord)[0].timestamp).toBe(6);
   });
 });
