@@ -66,7 +66,7 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-/** The V8 flags of the run (scripts/bench.sh sets the young generation's size): figures depend on them. */
+/** The V8 flags of the run (BENCH_NODE_FLAGS of scripts/bench.sh): figures depend on them. */
 function flags(): string {
   const v8 = process.execArgv.filter(
     (a) => a.startsWith('--') && !a.startsWith('--import') && !a.startsWith('--require'),

@@ -9,6 +9,15 @@ const INITIAL_BYTES = 64 * 1024;
 /** A null key or value (a length no bytes have). */
 const NULL = -1;
 
+/** Makes what a read returns from a record's parts (its Buffers are the reader's own). */
+export type OutputRecordMaker<T> = (
+  key: Buffer | null,
+  value: Buffer | null,
+  timestamp: number,
+  headers: Headers,
+  partition: number | undefined,
+) => T;
+
 /**
  * Why not an array of the records the sinks sent: a test often reads its outputs only after thousands of records,
  * and until then every record object and its key and value Buffers survived young-generation collections, which
@@ -21,23 +30,14 @@ const NULL = -1;
  * such timestamp turned that class's timestamp field into a boxed double for every record the engine makes (pipeInput
  * of bench/driver-throughput.ts (b) ran at 2/3 speed in most runs).
  */
-/** Makes what a read returns from a record's parts (its Buffers are the reader's own). */
-export type OutputRecordMaker<T> = (
-  key: Buffer | null,
-  value: Buffer | null,
-  timestamp: number,
-  headers: Headers,
-  partition: number | undefined,
-) => T;
-
 export class OutputLog {
   private table = new Int32Array(STRIDE * INITIAL_RECORDS);
   private timestamps: number[] = [];
   private partitions: (number | undefined)[] = [];
   /**
-   * Headers per record; undefined for none, cleared as records are read. Empty headers are not kept: the one object
-   * each piped record gets (an empty `{}`) would otherwise live until the test reads, long enough for V8 to promote
-   * the young objects around it in some runs (half of the driver bench runs were 30% slower, with 5x the GC work).
+   * Headers per record; undefined for none, cleared as records are read. Empty headers are not kept: every piped
+   * record gets its own empty `{}`, and each would otherwise stay alive (and be copied by young-generation
+   * collections) until the test reads.
    */
   private headers: (Headers | undefined)[] = [];
   private arena = Buffer.allocUnsafe(INITIAL_BYTES);
