@@ -101,9 +101,13 @@ export async function restart(node: ClusterNode): Promise<void> {
 }
 
 /**
- * Runs one of Kafka's own CLI tools through the launcher's jars (`topics`, `groups`, `quorum`, `txns`), e.g.
+ * Runs one of Kafka's own CLI tools through the launcher's jars (`topics`, `groups`, `quorum`, `txns`, `reassign`
+ * for partition reassignments, `elect` for leader elections), e.g.
  * `cli('topics', ['--bootstrap-server', b, '--describe', '--topic', t])`; resolves with its standard output.
  */
-export async function cli(tool: 'topics' | 'groups' | 'quorum' | 'txns', args: string[]): Promise<string> {
+export async function cli(
+  tool: 'topics' | 'groups' | 'quorum' | 'txns' | 'reassign' | 'elect',
+  args: string[],
+): Promise<string> {
   return kafkactl([tool, ...args], 120_000);
 }

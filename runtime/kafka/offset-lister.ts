@@ -12,6 +12,7 @@ import { call, ErrorCodes, type NativeConsumer, type NativeProducer } from './rd
 import type { TopicPartition } from './records.js';
 
 export class OffsetLister {
+  readonly #client: NativeConsumer | NativeProducer;
   readonly #admin: RdKafka.IAdminClient;
   readonly #timeoutMs: number;
   readonly #retryForMs: number;
@@ -25,6 +26,7 @@ export class OffsetLister {
     timeoutMs: number,
     retryForMs = Math.max(timeoutMs, 30_000),
   ) {
+    this.#client = client;
     this.#admin = RdKafka.AdminClient.createFrom(client);
     this.#timeoutMs = timeoutMs;
     this.#retryForMs = retryForMs;
@@ -36,6 +38,11 @@ export class OffsetLister {
    * known yet, not the leader any more, broker gone) are retried for `retryForMs`: when a broker dies, its
    * partitions have no leader for the few seconds before the controller elects new ones (measured on the 3-broker
    * cluster: ERR__NOENT from the admin client), and that must not stop a worker.
+   *
+   * Before each retry the partitions' metadata is fetched again. librdkafka's ListOffsets drops cached metadata only
+   * on NOT_LEADER_OR_FOLLOWER and LEADER_NOT_AVAILABLE (rd_kafka_admin_result_err_refresh in rdkafka_admin.c), so
+   * after leadership left a broker and came back to it, every retry sent the cached, older leader epoch to the right
+   * broker and got FENCED_LEADER_EPOCH until the retries ran out: a worker stopped that way on the 3-broker cluster.
    */
   async list(
     partitions: readonly TopicPartition[],
@@ -50,8 +57,25 @@ export class OffsetLister {
       } catch (error) {
         if (!isLeaderChange(error) || Date.now() + RETRY_BACKOFF_MS >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, RETRY_BACKOFF_MS));
+        await this.#refreshMetadata(partitions);
       }
     }
+  }
+
+  /**
+   * Asks a broker for the topics' metadata: librdkafka puts what an application's metadata request returns into the
+   * client's cache, which the admin client shares (allTopics must be false, or the binding asks for every topic).
+   * Failures are left to the next attempt.
+   */
+  async #refreshMetadata(partitions: readonly TopicPartition[]): Promise<void> {
+    const topics = new Set(partitions.map((tp) => tp.topic));
+    await Promise.all(
+      [...topics].map((topic) =>
+        call<RdKafka.Metadata>((cb) =>
+          this.#client.getMetadata({ topic, allTopics: false, timeout: this.#timeoutMs }, cb),
+        ).catch(() => undefined),
+      ),
+    );
   }
 
   async #listOnce(

@@ -16,7 +16,7 @@
 #   status                         show which nodes run
 #   bootstrap single|cluster       print the bootstrap.servers string
 #   tool <main-class> [args...]    run any Kafka CLI class (256 MB heap, WARN logging to stderr)
-#   topics|groups|quorum|txns [args...]   shortcuts for common CLI classes
+#   topics|groups|quorum|txns|reassign|elect [args...]   shortcuts for common CLI classes
 #
 # Ports: single 9092 (controller 9093); cluster 19092/29092/31092 (controllers 19093/29093/31093). All below Linux's
 # ephemeral range (32768-60999): a client reconnecting to a stopped node can be handed that node's port as its own
@@ -313,5 +313,7 @@ case "$cmd" in
   groups) tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "$@" ;;
   quorum) tool org.apache.kafka.tools.MetadataQuorumCommand "$@" ;;
   txns) tool org.apache.kafka.tools.TransactionsCommand "$@" ;;
+  reassign) tool org.apache.kafka.tools.reassign.ReassignPartitionsCommand "$@" ;;
+  elect) tool org.apache.kafka.tools.LeaderElectionCommand "$@" ;;
   *) sed -n '2,25p' "$0"; exit 2 ;;
 esac
