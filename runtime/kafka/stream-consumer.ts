@@ -138,8 +138,11 @@ export class StreamConsumer {
     });
     self = new StreamConsumer(native, options);
     // librdkafka's own error events (brokers down, fatal consumer errors) are informational: it retries by itself,
-    // and an error that matters also fails the next consume or commit.
-    native.on('event.error', (err) => options.onTransientError?.(new KafkaRuntimeError('consumer', err)));
+    // and an error that matters also fails the next consume or commit, which classifies it. The event carries only
+    // a message (the binding passes no code and no fatal flag), so classifying it here would call every one fatal.
+    native.on('event.error', (err) =>
+      options.onTransientError?.(new KafkaRuntimeError('consumer', err, 'retriable')),
+    );
     await connect(native, options.connectTimeoutMs ?? 30_000);
     // Return as soon as the queue is drained once a first record arrived, instead of waiting out the timeout.
     native.setDefaultIsTimeoutOnlyForFirstMessage(true);
