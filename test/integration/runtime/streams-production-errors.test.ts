@@ -246,11 +246,18 @@ describe('KafkaStreams production exception handler (at_least_once)', () => {
     expect(worker.errors).toEqual([]);
     const byKey = valuesByKey(await consumeToEnd(kafka, output));
     for (const key of keys) {
-      // Every valid count at least once, in order of first appearance; the rejected one never.
+      // Every valid count at least once and the rejected one never; the last one is the final count. Not in order
+      // of first appearance: librdkafka fails every record of the batch the rejected one was in, while the next
+      // batch of that partition may already be written. The redo then writes the failed batch's counts after later
+      // ones: 1 2 4 3 4 5 for each key of the poison key's partition in 3 of 15 runs (in order in the
+      // others). Kafka Streams on the Java client differs here: its producer splits a batch the broker
+      // rejects as too large and retries the parts, so only the oversized record fails.
       const expected = ['1', '2', '3', '4', '5'].filter(
         (n) => key !== POISON_KEY || n !== String(POISON_COUNT),
       );
-      expect([...new Set(byKey.get(key))]).toEqual(expected);
+      const values = byKey.get(key) ?? [];
+      expect([...new Set(values)].sort()).toEqual(expected);
+      expect(values.at(-1)).toBe(String(ROUNDS));
     }
     const source = await poisonInput(input);
     for (const record of await consumeToEnd(kafka, dlq)) {
