@@ -22,29 +22,29 @@ afterAll(() => dirs.cleanup());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The broker to kill: the leader of an input partition. */
-async function victimOf(bootstrap: string, topic: string): Promise<launcher.ClusterNode> {
+/** The leader of each partition of `topic` (index = partition), as a fresh admin client sees them. */
+async function leadersOf(bootstrap: string, topic: string): Promise<number[]> {
   const admin = kafkaJsClient({ bootstrapServers: bootstrap }).admin();
   await admin.connect();
   try {
     const [metadata] = await admin.fetchTopicMetadata({ topics: [topic] });
-    const leaders = metadata.partitions.map((p) => p.leader).sort((a, b) => a - b);
-    return `node${leaders[0]}` as launcher.ClusterNode;
+    const leaders: number[] = [];
+    for (const p of metadata.partitions) leaders[p.partitionId] = p.leader;
+    return leaders;
   } finally {
     await admin.disconnect();
   }
 }
 
-/** The leader of partition 0, as a fresh admin client sees it. */
+/** The broker to kill: the leader of an input partition. */
+async function victimOf(bootstrap: string, topic: string): Promise<launcher.ClusterNode> {
+  const leaders = await leadersOf(bootstrap, topic);
+  return `node${Math.min(...leaders)}` as launcher.ClusterNode;
+}
+
+/** The leader of partition 0. */
 async function leaderOf(bootstrap: string, topic: string): Promise<number> {
-  const admin = kafkaJsClient({ bootstrapServers: bootstrap }).admin();
-  await admin.connect();
-  try {
-    const [metadata] = await admin.fetchTopicMetadata({ topics: [topic] });
-    return metadata.partitions.find((p) => p.partitionId === 0)?.leader ?? -1;
-  } finally {
-    await admin.disconnect();
-  }
+  return (await leadersOf(bootstrap, topic))[0];
 }
 
 /**
