@@ -18,7 +18,10 @@ export type KafkaErrorKind =
   | 'abortable'
   /** The consumer's group generation is stale: abort, close the tasks as lost (no commit), rejoin; producer is fine. */
   | 'migrated'
-  /** A newer producer with our transactional.id exists (or the transaction timed out): close tasks as lost, recreate. */
+  /**
+   * A newer producer with our transactional.id exists (or the transaction timed out, or a transactional call never
+   * answered): close tasks as lost, recreate the producer.
+   */
   | 'fenced'
   /** Unrecoverable for this client instance: close tasks as lost, recreate the client. */
   | 'fatal'

@@ -77,6 +77,8 @@ export class StreamProducer {
   readonly #timeoutMs: number;
   #state: ProducerState = 'ready';
   #failure: KafkaRuntimeError | undefined;
+  /** A transactional call never answered (see WEDGED_AFTER_MS): the client must not be touched again. */
+  #wedged = false;
   #delivered: PartitionOffset[] = [];
   #offsets: OffsetLister | undefined;
 
@@ -328,6 +330,9 @@ export class StreamProducer {
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
+    // A wedged client is left as it is: disconnecting destroys the lock and condition variable its blocked call
+    // waits on. Its threads and one libuv thread stay behind; the replacement's initTransactions fences it.
+    if (this.#wedged) return;
     await disconnect(this.#native).catch(() => {});
   }
 
@@ -343,13 +348,47 @@ export class StreamProducer {
     for (;;) {
       const remaining = Math.max(1, deadline - Date.now());
       try {
-        await call((cb) => invoke(remaining, cb));
+        await this.#answered(operation, remaining, (cb) => invoke(remaining, cb));
         return;
       } catch (err) {
+        if (this.#wedged) throw err;
         const kind = classifyKafkaError(err);
         if (kind === 'retriable' && Date.now() < deadline) continue;
         throw this.#fail(operation, err, kind === 'retriable' ? 'fatal' : kind);
       }
+    }
+  }
+
+  /**
+   * Calls `invoke` and waits for its answer, at most WEDGED_AFTER_MS longer than the call's own timeout. No answer by
+   * then: the producer is wedged, and the error's kind ('fenced') makes the stream thread close its tasks without
+   * commit and replace the producer.
+   */
+  async #answered(
+    operation: string,
+    timeoutMs: number,
+    invoke: (cb: (err: unknown) => void) => void,
+  ): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const wedged = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#wedged = true;
+        const silence = timeoutMs + WEDGED_AFTER_MS;
+        reject(
+          this.#fail(
+            operation,
+            new Error(
+              `no answer ${silence} ms after the call (its timeout: ${timeoutMs} ms): replacing the producer`,
+            ),
+            'fenced',
+          ),
+        );
+      }, timeoutMs + WEDGED_AFTER_MS);
+    });
+    try {
+      await Promise.race([call(invoke), wedged]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -411,6 +450,15 @@ export class StreamProducer {
     if (this.#state !== 'in-transaction') throw new Error(`${operation}: no transaction is open`);
   }
 }
+
+/**
+ * How much longer than its own timeout a transactional call may stay unanswered. librdkafka 2.15 can wait forever in
+ * send_offsets_to_transaction (measured on the 3-broker cluster: about 4 in 10 runs that killed and restarted
+ * the group coordinator's broker): it drops a broker that left the cluster metadata, but when the broker comes
+ * back as group coordinator the coordinator cache gets the dropped broker's handle, which never connects again, and
+ * the TxnOffsetCommit request waits for it with no timeout (rd_kafka_coord_req_fsm in rdkafka_coord.c).
+ */
+const WEDGED_AFTER_MS = 10_000;
 
 /**
  * The binding passes a zero-length Buffer's data pointer to librdkafka, and V8 gives empty buffers a null one:
