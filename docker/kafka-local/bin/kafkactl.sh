@@ -253,6 +253,17 @@ pid_exited() {
   [ "${state%% *}" = Z ]
 }
 
+# Waits (up to 10 s) until nothing listens on the node's ports any more. The JVM's main thread is a zombie while its
+# other threads still exit (a large heap takes a while to unmap), and the listening sockets close only with the last
+# of them: a restart right after `kill` found the client port still accepting and refused to start (CI failed so).
+ports_released() {
+  local n="$1" tries=0
+  while port_busy "$(client_port "$n")" || port_busy "$(ctrl_port "$n")"; do
+    tries=$(( tries + 1 )); [ "$tries" -ge 100 ] && return 0
+    sleep 0.1
+  done
+}
+
 kill_nodes() {
   local n pid
   for n in $(nodes_of "$1"); do
@@ -260,6 +271,7 @@ kill_nodes() {
     is_running "$n" || continue
     kill -KILL "$pid"; echo "SIGKILL $n (pid $pid)"
     while ! pid_exited "$pid"; do sleep 0.1; done
+    ports_released "$n"
     rm -f "$RUN/$n.pid"
   done
 }
