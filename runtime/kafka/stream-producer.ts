@@ -369,27 +369,17 @@ export class StreamProducer {
     timeoutMs: number,
     invoke: (cb: (err: unknown) => void) => void,
   ): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const wedged = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.#wedged = true;
-        const silence = timeoutMs + WEDGED_AFTER_MS;
-        reject(
-          this.#fail(
-            operation,
-            new Error(
-              `no answer ${silence} ms after the call (its timeout: ${timeoutMs} ms): replacing the producer`,
-            ),
-            'fenced',
-          ),
-        );
-      }, timeoutMs + WEDGED_AFTER_MS);
+    const silence = timeoutMs + WEDGED_AFTER_MS;
+    await within(call(invoke), silence, () => {
+      this.#wedged = true;
+      return this.#fail(
+        operation,
+        new Error(
+          `no answer ${silence} ms after the call (its timeout: ${timeoutMs} ms): replacing the producer`,
+        ),
+        'fenced',
+      );
     });
-    try {
-      await Promise.race([call(invoke), wedged]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   /**
@@ -415,18 +405,11 @@ export class StreamProducer {
   }
 
   async #settled(operation: string): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KafkaRuntimeError(operation, new Error('delivery reports did not arrive'), 'fatal')),
-        this.#timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([this.#tracker.settled(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(
+      this.#tracker.settled(),
+      this.#timeoutMs,
+      () => new KafkaRuntimeError(operation, new Error('delivery reports did not arrive'), 'fatal'),
+    );
   }
 
   #fail(operation: string, err: unknown, kind = classifyKafkaError(err)): KafkaRuntimeError {
@@ -448,6 +431,19 @@ export class StreamProducer {
   #assertInTransaction(operation: string): void {
     this.#assertUsable(operation);
     if (this.#state !== 'in-transaction') throw new Error(`${operation}: no transaction is open`);
+  }
+}
+
+/** What `work` settles with, or the error `expired` makes if `ms` pass first. */
+async function within<T>(work: Promise<T>, ms: number, expired: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(expired()), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
