@@ -22,6 +22,19 @@ afterAll(() => dirs.cleanup());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Admin = ReturnType<ReturnType<typeof kafkaJsClient>['admin']>;
+
+/** Runs `use` with a fresh admin client of the cluster, disconnected afterwards. */
+async function withAdmin<T>(bootstrap: string, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafkaJsClient({ bootstrapServers: bootstrap }).admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * The broker to kill: the application's group coordinator, the hardest case. The worker loses its partitions and
  * rejoins, and its transactions send their offsets to a coordinator that moved and comes back later. With
@@ -29,26 +42,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * the worker must replace its producer and go on.
  */
 async function coordinatorOf(bootstrap: string, group: string): Promise<launcher.ClusterNode> {
-  const admin = kafkaJsClient({ bootstrapServers: bootstrap }).admin();
-  await admin.connect();
-  try {
-    const { groups } = await admin.describeGroups([group]);
-    return `node${groups[0].coordinator.id}` as launcher.ClusterNode;
-  } finally {
-    await admin.disconnect();
-  }
+  const { groups } = await withAdmin(bootstrap, (admin) => admin.describeGroups([group]));
+  return `node${groups[0].coordinator.id}` as launcher.ClusterNode;
 }
 
 /** The leader of partition 0 of `topic`, as a fresh admin client sees it. */
 async function leaderOf(bootstrap: string, topic: string): Promise<number> {
-  const admin = kafkaJsClient({ bootstrapServers: bootstrap }).admin();
-  await admin.connect();
-  try {
-    const [metadata] = await admin.fetchTopicMetadata({ topics: [topic] });
-    return metadata.partitions.find((p) => p.partitionId === 0)?.leader ?? -1;
-  } finally {
-    await admin.disconnect();
-  }
+  const [metadata] = await withAdmin(bootstrap, (admin) => admin.fetchTopicMetadata({ topics: [topic] }));
+  return metadata.partitions.find((p) => p.partitionId === 0)?.leader ?? -1;
 }
 
 /**
